@@ -1,0 +1,100 @@
+"""Critique rules that need more than a pattern: shouting, apology spirals, what is missing, readability."""
+
+import re
+from collections.abc import Iterable
+
+from api.rules.base import Draft, compile_patterns
+from api.scoring.signals import has_signal
+from api.scoring.text import Span, word_count
+
+LONG_DRAFT_WORDS = 220
+LONG_SENTENCE_WORDS = 38
+HIGH_GRADE = 14.0
+
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z']+(?:[\s,.!?-]+[A-Z][A-Z']+){2,}\b")
+_SHOUTED_WORD = re.compile(r"\b[A-Z]{4,}\b")
+_EXCLAMATION_RUN = re.compile(r"[!?]*!{2,}[!?1]*|!\?{1,}[!?]*|\?{2,}!+")
+_APOLOGY = compile_patterns([
+    r"\bsorry\b", r"\bapologi[sz]e\b", r"\bapologies\b", r"\bforgive me\b", r"\bmy bad\b",
+    r"\bapologi[sz]ing\b",
+])
+# Acronyms a careful writer puts in capitals; a run made only of these is not shouting.
+_ACRONYMS = frozenset(
+    "AI API AWS CEO CFO CTO COO CV HR IT ML NLP PM QA UX UI SQL SRE GCP USA UK EU NYC LA SF PHD MBA "
+    "CPA RN BSC MSC HTML CSS CDISC SAS ETL KPI OKR B2B SAAS GDPR ASAP".split()
+)
+
+
+def shouting(draft: Draft) -> Iterable[Span]:
+    """Runs of three or more capitalised words, long capitalised words, and runs of exclamation marks."""
+    for match in _CAPS_RUN.finditer(draft.text):
+        tokens = re.findall(r"[A-Z']+", match.group())
+        if not all(token in _ACRONYMS for token in tokens):
+            yield draft.span(*match.span())
+    for match in _SHOUTED_WORD.finditer(draft.text):
+        inside_run = any(s.start <= match.start() < s.end for s in _caps_runs(draft))
+        if not inside_run and match.group() not in _ACRONYMS and len(match.group()) >= 5:
+            yield draft.span(*match.span())
+    for match in _EXCLAMATION_RUN.finditer(draft.text):
+        yield draft.span(*match.span())
+
+
+def _caps_runs(draft: Draft) -> list[Span]:
+    return [draft.span(*m.span()) for m in _CAPS_RUN.finditer(draft.text)]
+
+
+def apology_spiral(draft: Draft) -> Iterable[Span]:
+    """Every apology after the first: one 'sorry' is courtesy, several read as a spiral."""
+    apologies = list(_APOLOGY.finditer(draft.matching))
+    if len(apologies) >= 2:
+        for match in apologies[1:]:
+            yield draft.span(*match.span())
+
+
+def curt_reply(draft: Draft) -> Iterable[None]:
+    """A reply of a few words with no thanks in it reads as a door quietly shut."""
+    if draft.word_count <= 4 and not has_signal(draft.matching, "reputation.gratitude"):
+        yield None
+
+
+def no_thanks(draft: Draft) -> Iterable[None]:
+    if not has_signal(draft.matching, "reputation.gratitude"):
+        yield None
+
+
+def no_sign_off(draft: Draft) -> Iterable[None]:
+    if draft.word_count > 4 and not has_signal(draft.matching, "reputation.sign_off"):
+        yield None
+
+
+def no_door_open(draft: Draft) -> Iterable[None]:
+    if not has_signal(draft.matching, "door_open.future"):
+        yield None
+
+
+def no_feedback_ask(draft: Draft) -> Iterable[None]:
+    if draft.context.ask_for_feedback is not False and not has_signal(draft.matching, "feedback.polite_ask"):
+        yield None
+
+
+def no_stay_in_touch(draft: Draft) -> Iterable[None]:
+    if not has_signal(draft.matching, "networking.stay_in_touch"):
+        yield None
+
+
+def too_long(draft: Draft) -> Iterable[None]:
+    if draft.word_count > LONG_DRAFT_WORDS:
+        yield None
+
+
+def long_sentences(draft: Draft) -> Iterable[Span]:
+    for sentence in draft.sentences:
+        if word_count(sentence.text) > LONG_SENTENCE_WORDS:
+            yield sentence
+
+
+def grade_too_high(draft: Draft) -> Iterable[None]:
+    from api.scoring.readability import flesch_kincaid_grade
+
+    if draft.word_count >= 30 and flesch_kincaid_grade(draft.text) > HIGH_GRADE:
+        yield None

@@ -1,0 +1,156 @@
+"""The HTTP contract of SPEC §2: request and response bodies, shared by routes, engines and scoring."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.principles import PrincipleId
+
+MAX_DRAFT_CHARS = 10_000
+
+Verdict = Literal["ready", "revise", "rethink"]
+Status = Literal["shown", "missing", "broken"]
+Severity = Literal["info", "warning", "critical"]
+EngineName = Literal["local", "llm"]
+CritiquePrinciple = PrincipleId | Literal["tone", "readability"]
+
+# Blank-but-present text is refused by a validator in the app; the length bound here documents
+# the limit, and longer text is refused with 413 before validation.
+DraftText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_DRAFT_CHARS)]
+OptionalLine = Annotated[str, StringConstraints(max_length=MAX_DRAFT_CHARS)] | None
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CoachContext(StrictModel):
+    received_message: OptionalLine = Field(None, description="The rejection email the candidate received.")
+    recipient_name: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="Who the reply is addressed to (the recruiter or hiring manager)."
+    )
+    sender_name: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="The candidate's name, used to sign the rewrite."
+    )
+    company: Annotated[str, StringConstraints(max_length=200)] | None = None
+    role: Annotated[str, StringConstraints(max_length=200)] | None = None
+    ask_for_feedback: bool | None = Field(
+        None, description="true: the reply should ask for feedback; false: it should not; null: optional."
+    )
+
+
+class CoachOptions(StrictModel):
+    engine: Literal["auto", "local", "llm"] = Field(
+        "auto", description="auto: the llm engine when a model is configured, else local."
+    )
+    model: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="A model on the server's allow-list; defaults to the configured model."
+    )
+    rewrite: bool = Field(True, description="false skips the rewrite.")
+
+
+class CoachRequest(StrictModel):
+    draft: DraftText = Field(description="The candidate's draft reply.")
+    context: CoachContext | None = None
+    options: CoachOptions | None = None
+
+
+class ScoreRequest(StrictModel):
+    text: DraftText = Field(description="The text to score.")
+    context: CoachContext | None = None
+
+
+class PrincipleScore(BaseModel):
+    score: int = Field(ge=0, le=100)
+    status: Status
+
+
+class Tone(BaseModel):
+    label: str = Field(description="One word for the overall register, e.g. gracious, warm, neutral, cold, anxious, hostile.")
+    sentiment: float = Field(ge=-1, le=1)
+    politeness: int = Field(ge=0, le=100)
+    hostility: int = Field(ge=0, le=100)
+    anxiety: int = Field(ge=0, le=100)
+
+
+class Readability(BaseModel):
+    flesch_reading_ease: float
+    grade: float = Field(description="Flesch-Kincaid grade level.")
+    words: int
+    sentences: int
+    reading_time_s: float
+
+
+class Scores(BaseModel):
+    overall: int = Field(ge=0, le=100, description="The grace score.")
+    verdict: Verdict = Field(description="ready: send as is; revise: edit; rethink: start over.")
+    principles: dict[PrincipleId, PrincipleScore]
+    tone: Tone
+    readability: Readability
+
+
+class Critique(BaseModel):
+    id: str
+    rule: str = Field(description="Stable dotted id of the rule, e.g. reputation.sarcasm.")
+    principle: CritiquePrinciple
+    severity: Severity
+    message: str
+    suggestion: str | None = None
+    quote: str | None = Field(None, description="Exact substring of the draft: draft[start:end] == quote.")
+    start: int | None = None
+    end: int | None = None
+
+
+class Rewrite(BaseModel):
+    text: str
+    scores: Scores
+
+
+class EngineInfo(BaseModel):
+    name: EngineName
+    model: str | None = None
+    prompt_version: str | None = None
+    degraded: bool = False
+    reason: str | None = None
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+    latency_ms: float = 0.0
+
+
+class CoachResponse(BaseModel):
+    id: str
+    scores: Scores
+    critiques: list[Critique]
+    rewrite: Rewrite | None
+    engine: EngineInfo
+    usage: Usage
+
+
+class PrincipleOut(BaseModel):
+    id: PrincipleId
+    title: str
+    shown_by: str
+    broken_by: str
+
+
+class ReadyResponse(BaseModel):
+    ready: bool
+    engines: dict[str, bool] = Field(description="Which engines can serve a request now.")
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,59 @@
+"""The grace score: principle scores and statuses, the overall score and the verdict (SPEC §2)."""
+
+from collections.abc import Sequence
+
+from api.principles import PRINCIPLES, PrincipleId
+from api.rules.base import Finding
+from api.schemas import PrincipleScore, Readability, Tone, Verdict
+from api.scoring.signals import Signal
+
+MISSING_SCORE = 55
+SHOWN_SCORE = 78
+SHOWN_STEP = 8
+BROKEN_SCORE = {"warning": 35, "critical": 10}
+READY_AT = 70
+RETHINK_BELOW = 40
+
+
+def principle_scores(findings: Sequence[Finding], signals: Sequence[Signal]) -> dict[PrincipleId, PrincipleScore]:
+    scores: dict[PrincipleId, PrincipleScore] = {}
+    for principle in PRINCIPLES:
+        shown = sum(1 for s in signals if s.principle == principle.id)
+        breaks = [f for f in findings if f.principle == principle.id and f.breaks_principle]
+        if breaks:
+            worst = min(BROKEN_SCORE[f.severity] for f in breaks)
+            score = worst - 10 * (len(breaks) - 1) + 3 * min(shown, 3)
+            scores[principle.id] = PrincipleScore(score=_clamp(score), status="broken")
+        elif shown:
+            scores[principle.id] = PrincipleScore(score=_clamp(SHOWN_SCORE + SHOWN_STEP * (shown - 1)), status="shown")
+        else:
+            scores[principle.id] = PrincipleScore(score=MISSING_SCORE, status="missing")
+    return scores
+
+
+def grace_score(
+    principles: dict[PrincipleId, PrincipleScore], findings: Sequence[Finding], tone: Tone, readability: Readability
+) -> int:
+    weighted = sum(p.weight * principles[p.id].score for p in PRINCIPLES)
+    breaking = [f for f in findings if f.breaks_principle]
+    penalty = sum(12 if f.severity == "critical" else 6 for f in breaking)
+    adjusted = weighted - penalty - 0.25 * tone.hostility - 0.1 * tone.anxiety + 0.12 * (tone.politeness - 50)
+    adjusted += 4 * tone.sentiment
+    if readability.words > 220:
+        adjusted -= min(10, (readability.words - 220) / 20)
+    if readability.words < 12:
+        adjusted -= 6
+    return _clamp(round(adjusted))
+
+
+def verdict(overall: int, findings: Sequence[Finding]) -> Verdict:
+    breaking = [f for f in findings if f.breaks_principle]
+    if overall < RETHINK_BELOW or any(f.severity == "critical" for f in breaking) or len(breaking) >= 4:
+        return "rethink"
+    if breaking or overall < READY_AT:
+        return "revise"
+    return "ready"
+
+
+def _clamp(value: float) -> int:
+    return int(max(0, min(100, value)))

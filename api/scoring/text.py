@@ -1,0 +1,60 @@
+"""Text primitives shared by scoring and rules: matching copy, sentences with offsets, words."""
+
+import re
+from dataclasses import dataclass
+
+# One character in, one character out, so offsets found in the matching copy are offsets in
+# the draft as sent.
+_MATCHING_TRANSLATION = str.maketrans(
+    {
+        "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
+        "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
+    }
+)
+
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"')\]]*(?=\s|$)|\n\s*\n|\n(?=\s*\S)")
+_ABBREVIATION_END = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|Inc|Ltd|Co)\.$", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f0-9]+(?:['\u2019][A-Za-z]+)?")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+def matching_copy(text: str) -> str:
+    """Same length as text, with typographic quotes and dashes made plain for matching."""
+    return text.translate(_MATCHING_TRANSLATION)
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentences and lines of text, trimmed, with their offsets into text."""
+    spans: list[Span] = []
+    start = 0
+    for end_match in _SENTENCE_END.finditer(text):
+        if _ABBREVIATION_END.search(text, start, end_match.end()):
+            continue
+        _append_trimmed(text, start, end_match.end(), spans)
+        start = end_match.end()
+    _append_trimmed(text, start, len(text), spans)
+    return spans
+
+
+def _append_trimmed(text: str, start: int, end: int, spans: list[Span]) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    begin = start + lead
+    spans.append(Span(begin, begin + len(stripped), stripped))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def word_count(text: str) -> int:
+    return len(words(text))

@@ -1,0 +1,85 @@
+"""Tone of a draft: sentiment (VADER), politeness, hostility, anxiety and a one-word label."""
+
+import re
+from collections.abc import Sequence
+from functools import cache
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from api.rules.base import Finding
+from api.schemas import Tone
+
+_POLITE_MARKERS = re.compile(
+    r"\b(?:please|thank(?:s| you)?|grateful|appreciat\w*|kind(?:ly)?|regards|wish(?:es)?|hope|pleasure|"
+    r"best|sincerely|warm(?:ly)?|respect\w*|enjoyed|glad|would|could)\b",
+    re.IGNORECASE,
+)
+_ANXIOUS_WORDS = re.compile(
+    r"\b(?:worried|nervous|anxious|anxiety|scared|afraid|panic\w*|terrified|stressed|overwhelmed|"
+    r"desperate\w*|hopeless|dread\w*)\b",
+    re.IGNORECASE,
+)
+_HOSTILE_WEIGHT = {"critical": 45, "warning": 22}
+_HOSTILE_RULES = ("reputation.", "feedback.demands_reasons", "door_open.closed", "networking.cuts_ties")
+_ANXIOUS_RULES = ("confidence.", "resilience.rumination")
+
+
+@cache
+def _analyzer() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+def prepare_tone() -> None:
+    """Load the sentiment lexicon now rather than on the first request."""
+    _analyzer()
+
+
+def sentiment(text: str) -> float:
+    return float(_analyzer().polarity_scores(text)["compound"])
+
+
+def tone(text: str, findings: Sequence[Finding], word_count: int) -> Tone:
+    compound = sentiment(text)
+    breaking = [f for f in findings if f.breaks_principle]
+
+    hostility = sum(_HOSTILE_WEIGHT[f.severity] for f in breaking if f.rule.startswith(_HOSTILE_RULES))
+    if compound < -0.3:
+        hostility += round(25 * -compound)
+    hostility = min(100, hostility)
+
+    anxiety = sum(20 for f in breaking if f.rule.startswith(_ANXIOUS_RULES))
+    anxiety += 12 * len(_ANXIOUS_WORDS.findall(text))
+    anxiety = min(100, anxiety)
+
+    polite_markers = len(_POLITE_MARKERS.findall(text))
+    # Density matters more than count: three courtesies in a rant do not make it polite.
+    density = polite_markers / max(1.0, word_count / 25)
+    politeness = round(30 + 22 * min(density, 3.0) + 6 * min(polite_markers, 5) - 0.6 * hostility)
+    politeness = max(0, min(100, politeness))
+
+    return Tone(
+        label=_label(compound, politeness, hostility, anxiety, findings),
+        sentiment=round(compound, 3),
+        politeness=politeness,
+        hostility=hostility,
+        anxiety=anxiety,
+    )
+
+
+def _label(compound: float, politeness: int, hostility: int, anxiety: int, findings: Sequence[Finding]) -> str:
+    rules = {f.rule for f in findings if f.breaks_principle}
+    if hostility >= 45:
+        return "hostile"
+    if rules & {"reputation.sarcasm", "reputation.passive_aggression"}:
+        return "passive-aggressive"
+    if anxiety >= 40:
+        return "anxious"
+    if rules & {"networking.coldness", "networking.curt_reply", "networking.cuts_ties"}:
+        return "cold"
+    if hostility >= 20 or compound < -0.4:
+        return "tense"
+    if politeness >= 75 and compound >= 0.5:
+        return "gracious"
+    if politeness >= 55 and compound >= 0.2:
+        return "warm"
+    return "neutral"
