@@ -1,8 +1,9 @@
 """The HTTP contract of SPEC §2: request and response bodies, shared by routes, engines and scoring."""
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.principles import PrincipleId
 
@@ -14,10 +15,32 @@ Severity = Literal["info", "warning", "critical"]
 EngineName = Literal["local", "llm"]
 CritiquePrinciple = PrincipleId | Literal["tone", "readability"]
 
-# Blank-but-present text is refused by a validator in the app; the length bound here documents
-# the limit, and longer text is refused with 413 before validation.
-DraftText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_DRAFT_CHARS)]
-OptionalLine = Annotated[str, StringConstraints(max_length=MAX_DRAFT_CHARS)] | None
+# C0/C1 control characters other than tab and line breaks have no place in an email and break
+# terminals and logs downstream; they are refused rather than silently stripped, so offsets stay true.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _readable_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    if _CONTROL_CHARACTERS.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _no_control_characters(value: str) -> str:
+    if _CONTROL_CHARACTERS.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+# A draft over the limit is refused with 413 draft_too_long (see api.errors).
+DraftText = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_DRAFT_CHARS), AfterValidator(_readable_text)
+]
+OptionalLine = Annotated[
+    str, StringConstraints(max_length=MAX_DRAFT_CHARS), AfterValidator(_no_control_characters)
+] | None
 
 
 class StrictModel(BaseModel):

@@ -1,0 +1,46 @@
+"""The application factory: routes, the error envelope, CORS, body limits and start-up loading."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.coaching import CoachService
+from api.errors import install_error_handlers
+from api.limits import BodyLimitMiddleware
+from api.routes import coach, health, principles, score
+from api.scoring.scorer import prepare_scoring
+from api.settings import Settings, get_settings
+
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        prepare_scoring()
+        yield
+
+    app = FastAPI(
+        title="Reply Coach",
+        version=API_VERSION,
+        summary="Coaches a candidate's reply to a rejection email: scores, span-level critiques and a rewrite.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.coach_service = CoachService(settings)
+    for router in (coach.router, score.router, principles.router, health.router):
+        app.include_router(router)
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Content-Type", "Authorization"],
+        )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,30 @@
+"""One async interface for every engine, and the pieces of a response they all share."""
+
+import uuid
+from typing import Protocol
+
+from api.rules import Finding
+from api.schemas import CoachRequest, CoachResponse, Critique
+
+
+class CoachEngine(Protocol):
+    async def coach(self, request: CoachRequest, model: str | None) -> CoachResponse: ...
+
+
+def response_id() -> str:
+    return f"coach_{uuid.uuid4().hex}"
+
+
+def critique_from_finding(finding: Finding) -> Critique:
+    anchor = f":{finding.start}-{finding.end}" if finding.start is not None else ""
+    return Critique(
+        id=f"{finding.rule}{anchor}",
+        rule=finding.rule,
+        principle=finding.principle,
+        severity=finding.severity,
+        message=finding.message,
+        suggestion=finding.suggestion,
+        quote=finding.quote,
+        start=finding.start,
+        end=finding.end,
+    )

@@ -1,0 +1,32 @@
+"""The embedded engine: deterministic, offline, no key; scores, critiques with spans and a rewrite."""
+
+import time
+
+from api.engines.base import critique_from_finding, response_id
+from api.engines.rewrite import local_rewrite
+from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, EngineInfo, Rewrite, Usage
+from api.scoring.scorer import score_draft
+
+
+class LocalEngine:
+    async def coach(self, request: CoachRequest, model: str | None = None) -> CoachResponse:
+        return coach_locally(request)
+
+
+def coach_locally(request: CoachRequest, degraded_reason: str | None = None) -> CoachResponse:
+    started = time.perf_counter()
+    context = request.context or CoachContext()
+    options = request.options or CoachOptions()
+    scored = score_draft(request.draft, context)
+    rewrite = None
+    if options.rewrite:
+        text = local_rewrite(request.draft, context)
+        rewrite = Rewrite(text=text, scores=score_draft(text, context).scores)
+    return CoachResponse(
+        id=response_id(),
+        scores=scored.scores,
+        critiques=[critique_from_finding(f) for f in scored.findings],
+        rewrite=rewrite,
+        engine=EngineInfo(name="local", degraded=degraded_reason is not None, reason=degraded_reason),
+        usage=Usage(latency_ms=round((time.perf_counter() - started) * 1000, 3)),
+    )

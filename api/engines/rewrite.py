@@ -1,0 +1,179 @@
+"""The local rewrite: the draft's own salvageable sentences, plus what a graceful reply needs.
+
+Sentences that break a principle are dropped; greeting, thanks, acceptance, door-open line,
+optional feedback ask, stay-in-touch line and sign-off are added only where the draft lacks them.
+Names come from the context, the draft or the received message, never from thin air.
+"""
+
+import re
+import tomllib
+import zlib
+from dataclasses import dataclass
+from importlib import resources
+
+from api.engines.names import Names, find_names
+from api.rules import Draft, Finding, run_rules
+from api.schemas import CoachContext
+from api.scoring.signals import SIGNALS
+from api.scoring.text import Span, word_count
+
+MAX_REWRITE_WORDS = 180
+_PHRASES: dict[str, list[str]] = tomllib.loads(
+    resources.files("api.engines.data").joinpath("phrases.toml").read_text("utf-8")
+)
+_GREETING_PREFIX = re.compile(
+    r"^\s*(?:dear|hi|hello|hey|good (?:morning|afternoon|evening)|greetings)\b[^,\n:!.?]{0,50}[,:!]\s*",
+    re.IGNORECASE,
+)
+_SIGN_OFF = SIGNALS["reputation.sign_off"].pattern
+_NAME_ONLY = re.compile(r"^\s*-*\s*[A-Z][\w'\u2019.-]*(?:\s+[A-Z][\w'\u2019.-]*){0,2}\s*$")
+# Lines that talk to a machine or carry markup are not part of a letter to a person.
+_NOT_A_LETTER = re.compile(
+    r"<\s*/?\s*[a-z!][^>]*>|\b(?:ignore|disregard) (?:all |any |the )?(?:previous|prior|above)|\binstructions?\b|"
+    r"\b(?:system|assistant|user)\s*:|\bprompt\b|\b(?:rate|score) (?:this|me|my)\b|\b(?:AI|LLM|model|chatbot)\b|"
+    r"[{}\[\]`#*_|]{2,}|https?://|\bjson\b",
+    re.IGNORECASE,
+)
+_SLOT_SIGNALS = {
+    "thanks": ("reputation.gratitude",),
+    "acceptance": ("resilience.acceptance",),
+    "growth": ("resilience.growth", "confidence.enthusiasm"),
+    "door_open": ("door_open.future",),
+    "feedback": ("feedback.polite_ask",),
+    "networking": ("networking.stay_in_touch",),
+}
+
+
+@dataclass(frozen=True)
+class _Parts:
+    greeting: str | None
+    body: list[str]
+    sign_off: str | None
+
+
+def local_rewrite(draft_text: str, context: CoachContext | None = None) -> str:
+    """A graceful reply built from the draft; see the module docstring for what it keeps and adds."""
+    context = context or CoachContext()
+    names = find_names(draft_text, context)
+    draft = Draft(draft_text, context)
+    findings = [f for f in run_rules(draft) if f.breaks_principle or f.rule == "readability.long_sentence"]
+    parts = _split_parts(draft, findings)
+    seed = zlib.crc32(draft_text.encode("utf-8"))
+    body = list(parts.body)
+    for _ in range(3):
+        text = _compose(parts, body, names, context, seed)
+        leftover = [f for f in run_rules(Draft(text, context)) if f.breaks_principle]
+        if not leftover:
+            return text
+        body = [s for s in body if not _sentence_trips(s, leftover, text)]
+    return _compose(_Parts(None, [], None), [], names, context, seed)
+
+
+def _split_parts(draft: Draft, findings: list[Finding]) -> _Parts:
+    sentences = list(draft.sentences)
+    greeting = None
+    if sentences:
+        first = sentences[0]
+        prefix = _GREETING_PREFIX.match(first.text)
+        if prefix:
+            greeting = prefix.group().strip()
+            rest = first.text[prefix.end():]
+            offset = first.start + prefix.end()
+            sentences[0:1] = [Span(offset, offset + len(rest), rest)] if rest.strip() else []
+    sign_off = None
+    tail = sentences[-2:]
+    for index, sentence in enumerate(tail):
+        if _SIGN_OFF.match(sentence.text + "\n"):
+            sign_off = sentence.text
+            del sentences[len(sentences) - len(tail) + index:]
+            break
+    if sign_off is None and sentences and _NAME_ONLY.match(sentences[-1].text) and len(sentences) > 1:
+        sentences.pop()
+    body = [
+        _capitalised(s.text)
+        for s in sentences
+        if not _overlaps(s, findings) and not _NOT_A_LETTER.search(s.text) and not _NAME_ONLY.match(s.text)
+    ]
+    clean_greeting = greeting if greeting and not any(
+        f.start is not None and f.start < len(greeting) + 5 for f in findings
+    ) and not _NOT_A_LETTER.search(greeting) else None
+    return _Parts(greeting=clean_greeting, body=body, sign_off=sign_off)
+
+
+def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext, seed: int) -> str:
+    fill = _fill_values(names)
+    present = {slot for slot, ids in _SLOT_SIGNALS.items() if any(_has(ids, s) for s in body)}
+
+    def phrase(kind: str) -> str:
+        variants = _PHRASES[kind]
+        return variants[(seed + zlib.crc32(kind.encode())) % len(variants)].format(**fill)
+
+    opening = [] if "thanks" in present else [phrase("thanks")]
+    if "acceptance" not in present:
+        opening.append(phrase("acceptance"))
+    if "growth" not in present:
+        opening.append(phrase("growth"))
+    closing = []
+    if "door_open" not in present:
+        closing.append(phrase("door_open"))
+    if context.ask_for_feedback is not False and "feedback" not in present:
+        closing.append(phrase("feedback"))
+    if "networking" not in present:
+        closing.append(phrase("networking"))
+    if not closing:
+        closing.append(phrase("wish"))
+
+    kept = _within_budget(opening, body, closing, names)
+    greeting = _greeting(parts.greeting, names, phrase)
+    sign_off = parts.sign_off or phrase("sign_off")
+    signature = f"{sign_off}\n{names.sender}" if names.sender and names.sender not in sign_off else sign_off
+    paragraphs = [greeting, " ".join(opening + kept), " ".join(closing), signature]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _greeting(draft_greeting: str | None, names: Names, phrase) -> str:
+    if names.recipient and (draft_greeting is None or names.recipient not in draft_greeting):
+        return phrase("greeting_named").format(name=names.recipient)
+    if draft_greeting:
+        return draft_greeting if draft_greeting.endswith((",", ":", "!")) else draft_greeting + ","
+    return phrase("greeting_unnamed")
+
+
+def _within_budget(opening: list[str], body: list[str], closing: list[str], names: Names) -> list[str]:
+    budget = MAX_REWRITE_WORDS - 8 - sum(word_count(s) for s in opening + closing)
+    kept: list[str] = []
+    for sentence in body:
+        size = word_count(sentence)
+        if size <= budget:
+            kept.append(sentence)
+            budget -= size
+    return kept
+
+
+def _fill_values(names: Names) -> dict[str, str]:
+    return {
+        "company_suffix": f" at {names.company}" if names.company else "",
+        "role_phrase": f" during the process for the {names.role} role" if names.role else "",
+        "role_position": f"the {names.role} position" if names.role else "the position",
+        "name": names.recipient or "",
+    }
+
+
+def _has(signal_ids: tuple[str, ...], sentence: str) -> bool:
+    return any(SIGNALS[i].pattern.search(sentence) for i in signal_ids)
+
+
+def _overlaps(sentence: Span, findings: list[Finding]) -> bool:
+    return any(f.start is not None and f.start < sentence.end and sentence.start < f.end for f in findings)  # type: ignore[operator]
+
+
+def _sentence_trips(sentence: str, findings: list[Finding], text: str) -> bool:
+    start = text.find(sentence)
+    return start >= 0 and any(
+        f.start is None or (f.start < start + len(sentence) and start < f.end)  # type: ignore[operator]
+        for f in findings
+    )
+
+
+def _capitalised(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:] if sentence[:1].islower() else sentence

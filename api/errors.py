@@ -1,0 +1,86 @@
+"""The error envelope of SPEC §2 for every 4xx/5xx, FastAPI's own errors included."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.schemas import MAX_DRAFT_CHARS
+
+logger = logging.getLogger("reply_coach")
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
+    415: "unsupported_media_type", 429: "rate_limited",
+}
+_TEXT_FIELDS = {("body", "draft"), ("body", "text")}
+
+
+class ApiError(Exception):
+    """An error the client should see, with a stable code and, where it applies, the field."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "field": field}}
+    return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+def _field_path(loc: tuple) -> str | None:
+    parts = [str(p) for p in loc if p != "body"]
+    return ".".join(parts) or None
+
+
+def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "Invalid request.", "type": ""}
+    loc = tuple(first.get("loc", ()))
+    if first.get("type") == "string_too_long" and loc in _TEXT_FIELDS:
+        return error_response(
+            413, "draft_too_long", f"The {loc[-1]} is longer than {MAX_DRAFT_CHARS} characters.", loc[-1]
+        )
+    if first.get("type") == "json_invalid":
+        return error_response(422, "invalid_json", "The request body is not valid JSON.", None)
+    # The message names the problem but never echoes the input: drafts are personal.
+    message = str(first.get("msg", "Invalid request.")).removeprefix("Value error, ")
+    field = _field_path(loc)
+    if first.get("type") == "missing":
+        message = "This field is required."
+    elif first.get("type") == "extra_forbidden":
+        message = "Unknown field."
+    return error_response(422, "invalid_request", message, field)
+
+
+def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    return error_response(exc.status_code, code, detail, None, getattr(exc, "headers", None))
+
+
+def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # The type is logged for operators; the request body never is.
+    logger.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected_error)

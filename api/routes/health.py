@@ -1,0 +1,22 @@
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import CoachDep
+from api.schemas import HealthResponse, ReadyResponse
+from api.scoring.readability import pronouncing_dictionary_loaded
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=HealthResponse)
+def healthz() -> HealthResponse:
+    """The process is alive."""
+    return HealthResponse()
+
+
+@router.get("/readyz", response_model=ReadyResponse, responses={503: {"model": ReadyResponse}})
+def readyz(service: CoachDep) -> JSONResponse:
+    """Ready to serve, and which engines can: local once its dictionary is loaded, llm once a model is set."""
+    engines = {"local": pronouncing_dictionary_loaded(), "llm": service.llm_configured}
+    body = ReadyResponse(ready=engines["local"], engines=engines)
+    return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)

@@ -1,0 +1,42 @@
+"""Scores a draft: pure functions from text to Scores and critique findings, one scale for every engine."""
+
+
+from dataclasses import dataclass
+
+from api.rules import Draft, Finding, run_rules
+from api.schemas import CoachContext, Scores
+from api.scoring.grace import grace_score, principle_scores, verdict
+from api.scoring.readability import prepare_readability, readability
+from api.scoring.signals import signals_present
+from api.scoring.tone import prepare_tone, tone
+
+
+@dataclass(frozen=True)
+class ScoredDraft:
+    scores: Scores
+    findings: list[Finding]
+
+
+def score_draft(text: str, context: CoachContext | None = None, disabled_rules: frozenset[str] = frozenset()) -> ScoredDraft:
+    draft = Draft(text, context or CoachContext())
+    findings = run_rules(draft, disabled_rules)
+    signals = list(signals_present(draft.matching))
+    draft_tone = tone(text, findings, draft.word_count)
+    draft_readability = readability(text, words=draft.word_count, sentences=len(draft.sentences))
+    principles = principle_scores(findings, signals)
+    overall = grace_score(principles, findings, draft_tone, draft_readability)
+    scores = Scores(
+        overall=overall,
+        verdict=verdict(overall, findings),
+        principles=principles,
+        tone=draft_tone,
+        readability=draft_readability,
+    )
+    return ScoredDraft(scores=scores, findings=findings)
+
+
+def prepare_scoring() -> None:
+    """Do the one-off loading (pronouncing dictionary, sentiment lexicon) before serving."""
+    prepare_readability()
+    prepare_tone()
+
