@@ -10,7 +10,7 @@ from api.scoring.signals import Signal
 MISSING_SCORE = 55
 SHOWN_SCORE = 78
 SHOWN_STEP = 8
-BROKEN_SCORE = {"warning": 35, "critical": 10}
+BROKEN_SCORE = {"warning": 25, "critical": 5}
 READY_AT = 70
 RETHINK_BELOW = 40
 
@@ -36,7 +36,7 @@ def grace_score(
 ) -> int:
     weighted = sum(p.weight * principles[p.id].score for p in PRINCIPLES)
     breaking = [f for f in findings if f.breaks_principle]
-    penalty = sum(12 if f.severity == "critical" else 6 for f in breaking)
+    penalty = sum(14 if f.severity == "critical" else 9 for f in breaking)
     adjusted = weighted - penalty - 0.25 * tone.hostility - 0.1 * tone.anxiety + 0.12 * (tone.politeness - 50)
     adjusted += 4 * tone.sentiment
     if readability.words > 220:
