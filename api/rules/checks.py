@@ -98,3 +98,37 @@ def grade_too_high(draft: Draft) -> Iterable[None]:
 
     if draft.word_count >= 30 and flesch_kincaid_grade(draft.text) > HIGH_GRADE:
         yield None
+
+
+_ABOUT_THEM = re.compile(
+    r"\b(?:you|your|they|their|them|he|she|his|her|the (?:team|panel|company|recruiter|interviewer|hiring manager|process))\b",
+    re.IGNORECASE,
+)
+_ABOUT_ME = re.compile(r"\b(?:I|me|my|myself)\b|\bI'", re.IGNORECASE)
+_QUESTION = re.compile(r"[^.!?\n]*\?")
+
+
+def hostile_about_them(draft: Draft) -> Iterable[Span]:
+    """Sentences about the reader or their company that read strongly negative, whatever the words."""
+    from api.scoring.signals import SIGNALS
+    from api.scoring.tone import sentiment
+
+    gratitude = SIGNALS["reputation.gratitude"].pattern
+    for sentence in draft.sentences:
+        about_them = len(_ABOUT_THEM.findall(sentence.text))
+        if word_count(sentence.text) < 4 or about_them == 0 or len(_ABOUT_ME.findall(sentence.text)) > about_them:
+            continue
+        if gratitude.search(draft.matching, sentence.start, sentence.end):
+            continue
+        if sentiment(sentence.text) <= -0.6:
+            yield sentence
+
+
+def interrogation(draft: Draft) -> Iterable[Span]:
+    """Three or more questions in a reply to a rejection read as an interrogation of the decision."""
+    questions = [m for m in _QUESTION.finditer(draft.text) if m.group().strip()]
+    if len(questions) >= 3:
+        for match in questions[2:]:
+            text = match.group()
+            start = match.start() + len(text) - len(text.lstrip())
+            yield draft.span(start, match.end())
