@@ -46,6 +46,8 @@ RULE_CASES = [
     ("reputation.profanity", "I passed the first round and craft beer was fun.", "This is such bullshit."),
     ("reputation.venting", "The process was thorough and fair.", "This whole process was a nightmare."),
     ("reputation.venting", "I am glad I applied.", "I'm absolutely furious about this."),
+    ("reputation.hostile_sentence", "Your team had a hard, painful quarter, and I thank them for their time.",
+     "Your company is cruel, hateful and dishonest."),
     ("reputation.shouting", "We used CDISC and SAS datasets in my last role.", "THIS IS RIDICULOUS."),
     ("reputation.shouting", "Thank you!", "Thanks for nothing!!!"),
     ("reputation.no_thanks", "Thank you for letting me know.", "I got your email."),
@@ -67,6 +69,8 @@ RULE_CASES = [
      "Please send your feedback by Friday."),
     ("feedback.demands_reasons", "I'd love to hear why the team chose this direction, if you can share.",
      "Tell me exactly why I was rejected."),
+    ("feedback.interrogation", "Could you share any feedback? Is there a better time to apply?",
+     "Why me? Who did you hire? What did they have that I lack? Was it my salary?"),
     ("feedback.missing", "If you have a moment, I'd welcome any feedback.", "Thank you for letting me know."),
     ("networking.cuts_ties", "I'd be glad to stay in touch.", "There is no need to stay in touch."),
     ("networking.cuts_ties", "I follow the team's blog.", "I have unfollowed your company page."),
@@ -176,6 +180,13 @@ def test_praise_shared_with_friends_is_not_a_threat():
 def test_reflecting_on_what_was_learned_is_not_rumination():
     draft = "I have been thinking about what I learned from our conversation."
     assert RULES["resilience.rumination"].findings(Draft(draft)) == []
+
+
+@pytest.mark.xfail(strict=True, reason="bug: reputation.hostile_sentence reads the candidate's own sadness ('I felt "
+                   "awful and sad ... at your company') as a hostile sentence about them")
+def test_own_sadness_is_not_hostility_about_them():
+    draft = "I felt awful and sad after the final round at your company."
+    assert RULES["reputation.hostile_sentence"].findings(Draft(draft)) == []
 
 
 def test_findings_come_most_severe_first():
