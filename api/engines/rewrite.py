@@ -16,13 +16,14 @@ from api.rules import Draft, Finding, run_rules
 from api.schemas import CoachContext
 from api.scoring.signals import SIGNALS
 from api.scoring.text import Span, word_count
+from api.scoring.tone import sentiment
 
 MAX_REWRITE_WORDS = 180
 _PHRASES: dict[str, list[str]] = tomllib.loads(
     resources.files("api.engines.data").joinpath("phrases.toml").read_text("utf-8")
 )
 _GREETING_PREFIX = re.compile(
-    r"^\s*(?:dear|hi|hello|hey|good (?:morning|afternoon|evening)|greetings)\b[^,\n:!.?]{0,50}[,:!]\s*",
+    r"^\s*(?:dear|hi|hello|hey|good (?:morning|afternoon|evening)|greetings)\b[^,\n:!?]{0,50}[,:!]\s*",
     re.IGNORECASE,
 )
 _SIGN_OFF = SIGNALS["reputation.sign_off"].pattern
@@ -59,6 +60,10 @@ def local_rewrite(draft_text: str, context: CoachContext | None = None) -> str:
     findings = [f for f in run_rules(draft) if f.breaks_principle or f.rule == "readability.long_sentence"]
     parts = _split_parts(draft, findings)
     seed = zlib.crc32(draft_text.encode("utf-8"))
+    if not any(f.breaks_principle for f in findings):
+        touched = _light_touch(draft, parts, names, context, seed)
+        if not any(f.breaks_principle for f in run_rules(Draft(touched, context))):
+            return touched
     body = list(parts.body)
     for _ in range(3):
         text = _compose(parts, body, names, context, seed)
@@ -89,10 +94,14 @@ def _split_parts(draft: Draft, findings: list[Finding]) -> _Parts:
             break
     if sign_off is None and sentences and _NAME_ONLY.match(sentences[-1].text) and len(sentences) > 1:
         sentences.pop()
+    draft_broke_a_principle = any(f.breaks_principle for f in findings)
     body = [
         _capitalised(s.text)
         for s in sentences
         if not _overlaps(s, findings) and not _NOT_A_LETTER.search(s.text) and not _NAME_ONLY.match(s.text)
+        # In a draft that went wrong, neutral filler ("Got your email.") and hard-luck detail do not
+        # survive; in a good draft every clean sentence is the candidate's voice and stays.
+        and (not draft_broke_a_principle or _is_slot_sentence(s.text) or sentiment(s.text) >= 0.3)
     ]
     clean_greeting = greeting if greeting and not any(
         f.start is not None and f.start < len(greeting) + 5 for f in findings
@@ -102,28 +111,28 @@ def _split_parts(draft: Draft, findings: list[Finding]) -> _Parts:
 
 def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext, seed: int) -> str:
     fill = _fill_values(names)
-    present = {slot for slot, ids in _SLOT_SIGNALS.items() if any(_has(ids, s) for s in body)}
 
     def phrase(kind: str) -> str:
         variants = _PHRASES[kind]
         return variants[(seed + zlib.crc32(kind.encode())) % len(variants)].format(**fill)
 
-    opening = [] if "thanks" in present else [phrase("thanks")]
-    if "acceptance" not in present:
-        opening.append(phrase("acceptance"))
-    if "growth" not in present:
-        opening.append(phrase("growth"))
-    closing = []
-    if "door_open" not in present:
-        closing.append(phrase("door_open"))
-    if context.ask_for_feedback is not False and "feedback" not in present:
-        closing.append(phrase("feedback"))
-    if "networking" not in present:
-        closing.append(phrase("networking"))
-    if not closing:
+    by_slot: dict[str, list[str]] = {slot: [] for slot in [*_SLOT_SIGNALS, "content"]}
+    for sentence in body:
+        slot = next((slot for slot, ids in _SLOT_SIGNALS.items() if _has(ids, sentence)), "content")
+        by_slot[slot].append(sentence)
+
+    def slot_or_phrase(slot: str) -> list[str]:
+        return by_slot[slot] or [phrase(slot)]
+
+    opening = slot_or_phrase("thanks") + slot_or_phrase("acceptance") + slot_or_phrase("growth")
+    closing = slot_or_phrase("door_open")
+    if context.ask_for_feedback is not False:
+        closing += slot_or_phrase("feedback")
+    closing += slot_or_phrase("networking")
+    if len(closing) < 2:
         closing.append(phrase("wish"))
 
-    kept = _within_budget(opening, body, closing, names)
+    kept = _within_budget(opening, by_slot["content"], closing, names)
     greeting = _greeting(parts.greeting, names, phrase)
     sign_off = parts.sign_off or phrase("sign_off")
     signature = f"{sign_off}\n{names.sender}" if names.sender and names.sender not in sign_off else sign_off
@@ -131,12 +140,43 @@ def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext
     return "\n\n".join(p for p in paragraphs if p)
 
 
+def _light_touch(draft: Draft, parts: _Parts, names: Names, context: CoachContext, seed: int) -> str:
+    """A draft that breaks nothing keeps its words; only missing essentials are added, long ones trimmed."""
+    fill = _fill_values(names)
+
+    def phrase(kind: str) -> str:
+        variants = _PHRASES[kind]
+        return variants[(seed + zlib.crc32(kind.encode())) % len(variants)].format(**fill)
+
+    text = draft.matching
+    opening = [] if _has(_SLOT_SIGNALS["thanks"], text) else [phrase("thanks")]
+    closing = [] if _has(_SLOT_SIGNALS["door_open"], text) else [phrase("door_open")]
+    if context.ask_for_feedback and not _has(_SLOT_SIGNALS["feedback"], text):
+        closing.append(phrase("feedback"))
+    body = list(parts.body)
+    budget = MAX_REWRITE_WORDS - 8 - sum(word_count(s) for s in opening + closing)
+    while body and sum(word_count(s) for s in body) > budget:
+        removable = [s for s in body if not _is_slot_sentence(s)] or body
+        body.remove(max(removable, key=word_count))
+    if not opening and not closing and len(body) == len(parts.body) and parts.sign_off:
+        return draft.text.strip()
+    greeting = _greeting(parts.greeting, names, phrase)
+    sign_off = parts.sign_off or phrase("sign_off")
+    signature = f"{sign_off}\n{names.sender}" if names.sender and names.sender not in sign_off else sign_off
+    paragraphs = [greeting, " ".join(opening + body), " ".join(closing), signature]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 def _greeting(draft_greeting: str | None, names: Names, phrase) -> str:
-    if names.recipient and (draft_greeting is None or names.recipient not in draft_greeting):
+    if names.recipient and (draft_greeting is None or not _mentions_name(draft_greeting, names.recipient)):
         return phrase("greeting_named").format(name=names.recipient)
     if draft_greeting:
         return draft_greeting if draft_greeting.endswith((",", ":", "!")) else draft_greeting + ","
     return phrase("greeting_unnamed")
+
+
+def _mentions_name(text: str, name: str) -> bool:
+    return any(len(part) > 2 and part in text for part in name.replace(".", " ").split())
 
 
 def _within_budget(opening: list[str], body: list[str], closing: list[str], names: Names) -> list[str]:
@@ -157,6 +197,10 @@ def _fill_values(names: Names) -> dict[str, str]:
         "role_position": f"the {names.role} position" if names.role else "the position",
         "name": names.recipient or "",
     }
+
+
+def _is_slot_sentence(sentence: str) -> bool:
+    return any(_has(ids, sentence) for ids in _SLOT_SIGNALS.values())
 
 
 def _has(signal_ids: tuple[str, ...], sentence: str) -> bool:
