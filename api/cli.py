@@ -5,7 +5,7 @@ import asyncio
 import json
 import sys
 
-from api.schemas import CoachContext, CoachOptions, CoachRequest, MAX_DRAFT_CHARS
+from api.schemas import MAX_DRAFT_CHARS, CoachContext, CoachOptions, CoachRequest
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@ from fastapi import APIRouter
 
 from api.deps import JsonBody
 from api.errors_doc import ERROR_RESPONSES
-from api.schemas import Scores, ScoreRequest
+from api.schemas import ScoreRequest, Scores
 from api.scoring.scorer import score_draft
 
 router = APIRouter(prefix="/v1", tags=["score"])
