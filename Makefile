@@ -26,8 +26,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The CI gate: the local engine and offline judge, no key needed. Override for a model, e.g.
+# make eval EVAL_ARGS="--engine llm --model openai/gpt-4o-mini --repeat 3 --min-pass-rate 0.9"
+EVAL_ARGS ?= --engine local --min-pass-rate 0.95
+# python -m runs from the checkout, so evals/ is found even by a venv installed before it existed.
 eval: $(STAMP)
-	$(BIN)/reply-coach eval
+	$(BIN)/python -m api eval $(EVAL_ARGS)
 
 openapi: $(STAMP)
 	$(BIN)/python -m api.openapi > openapi.yaml

@@ -1,0 +1,1 @@
+"""The eval suite: cases as data, deterministic checks, judges, the runner and its reports."""

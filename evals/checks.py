@@ -1,0 +1,126 @@
+"""Deterministic checks of one coach response against a case's expectations."""
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from api.principles import PRINCIPLE_IDS
+from api.rules import Draft, run_rules
+from api.schemas import CoachContext, CoachResponse
+from api.scoring.signals import has_signal
+from api.scoring.text import matching_copy, word_count, words
+from evals.cases import Case
+
+ALLOWED_WORDS_FILE = Path(__file__).resolve().parent / "allowed_words.txt"
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z\u00c0-\u024f]*(?:['\u2019][A-Za-z]+)?")
+_NUMBER = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    passed: bool
+    detail: str = ""
+    principle: str | None = None
+
+
+@cache
+def allowed_words() -> frozenset[str]:
+    """The allow-list of capitalised words, lower-cased."""
+    lines = ALLOWED_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(word.lower() for line in lines if not line.startswith("#") for word in line.split())
+
+
+def check_response(case: Case, response: CoachResponse) -> list[CheckResult]:
+    """Every deterministic check for the case: the draft's scores first, then the rewrite."""
+    return check_draft(case, response) + check_rewrite(case, response)
+
+
+def check_draft(case: Case, response: CoachResponse) -> list[CheckResult]:
+    principles = response.scores.principles
+    results = []
+    for principle in case.expect.flagged:
+        status = principles[principle].status
+        results.append(CheckResult(f"flagged.{principle}", status == "broken", f"status {status}", principle))
+    for principle in case.expect.not_flagged:
+        status = principles[principle].status
+        broke_by = [c.rule for c in response.critiques if c.principle == principle and c.severity != "info"]
+        detail = f"status {status}" + (f" ({', '.join(broke_by)})" if broke_by else "")
+        results.append(CheckResult(f"not_flagged.{principle}", status != "broken", detail, principle))
+    if case.expect.draft_verdict is not None:
+        got = response.scores.verdict
+        wanted = "|".join(case.expect.draft_verdict)
+        results.append(CheckResult("draft.verdict", got in case.expect.draft_verdict, f"got {got}, want {wanted}"))
+    return results
+
+
+def check_rewrite(case: Case, response: CoachResponse) -> list[CheckResult]:
+    if response.rewrite is None:
+        return [CheckResult("rewrite.present", False, "no rewrite in the response")]
+    text = response.rewrite.text
+    context = case.context or CoachContext()
+    matching = matching_copy(text)
+    count = word_count(text)
+    expect = case.expect
+    results = [
+        CheckResult("rewrite.verdict", response.rewrite.scores.verdict == "ready",
+                    f"got {response.rewrite.scores.verdict} ({response.rewrite.scores.overall})"),
+        CheckResult("rewrite.thanks", has_signal(matching, "reputation.gratitude"), "a thanks line", "reputation"),
+        CheckResult("rewrite.door_open", has_signal(matching, "door_open.future"), "a door-open line", "door_open"),
+        _names_kept(text, context),
+        _nothing_invented(text, case),
+        _rules_clean(text, context),
+        CheckResult("rewrite.length", expect.rewrite_min_words <= count <= expect.rewrite_max_words,
+                    f"{count} words, want {expect.rewrite_min_words}..{expect.rewrite_max_words}"),
+    ]
+    broken = [p for p in PRINCIPLE_IDS if response.rewrite.scores.principles[p].status == "broken"]
+    results.append(CheckResult("rewrite.no_broken_principle", not broken, ", ".join(broken) or "none broken"))
+    if expect.rewrite_similarity_min is not None:
+        similarity = word_similarity(case.draft, text)
+        results.append(CheckResult("rewrite.similarity", similarity >= expect.rewrite_similarity_min,
+                                   f"{similarity:.2f}, want >= {expect.rewrite_similarity_min}"))
+    return results
+
+
+def word_similarity(before: str, after: str) -> float:
+    """How much of the wording survives, 0..1 (difflib ratio over lower-cased words)."""
+    return difflib.SequenceMatcher(None, [w.lower() for w in words(before)], [w.lower() for w in words(after)],
+                                   autojunk=False).ratio()
+
+
+def invented_tokens(text: str, case: Case) -> list[str]:
+    """Capitalised words and numbers in text that no source gave: draft, context or received message."""
+    context = case.context or CoachContext()
+    sources = " ".join(
+        value for value in (case.draft, context.received_message, context.recipient_name, context.sender_name,
+                            context.company, context.role) if value
+    )
+    known = {w.lower() for w in _CAPITALISED.findall(sources)} | {w.lower() for w in words(sources)}
+    known |= {part.lower() for w in known for part in re.split(r"['\u2019]", w)}
+    numbers = set(_NUMBER.findall(sources))
+    invented = [w for w in _CAPITALISED.findall(text) if w.lower() not in known and w.lower() not in allowed_words()]
+    invented += [n for n in _NUMBER.findall(text) if n not in numbers]
+    return list(dict.fromkeys(invented))
+
+
+def _nothing_invented(text: str, case: Case) -> CheckResult:
+    invented = invented_tokens(matching_copy(text), case)
+    return CheckResult("rewrite.nothing_invented", not invented, ", ".join(invented) or "no new names or numbers")
+
+
+def _names_kept(text: str, context: CoachContext) -> CheckResult:
+    # A rewrite may greet "Dear Ms. Okafor" or "Hi Dana" for "Dana Okafor": any part of the name counts.
+    missing = []
+    for label, name in (("recipient", context.recipient_name), ("sender", context.sender_name)):
+        parts = [p for p in words(name or "") if len(p) > 1]
+        if parts and not any(re.search(rf"\b{re.escape(p)}\b", text) for p in parts):
+            missing.append(f"{label} {name}")
+    return CheckResult("rewrite.names_kept", not missing, "missing " + ", ".join(missing) if missing else "names kept")
+
+
+def _rules_clean(text: str, context: CoachContext) -> CheckResult:
+    findings = [f for f in run_rules(Draft(text, context)) if f.severity != "info"]
+    detail = ", ".join(f"{f.rule} ({f.quote!r})" if f.quote else f.rule for f in findings)
+    return CheckResult("rewrite.rules_clean", not findings, detail or "no rule fires")
