@@ -129,7 +129,8 @@ def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext
     if context.ask_for_feedback is not False:
         closing += slot_or_phrase("feedback")
     closing += slot_or_phrase("networking")
-    if len(closing) < 2:
+    mentioned = " ".join(opening + closing)
+    if len(closing) < 2 or (names.company and names.company not in mentioned):
         closing.append(phrase("wish"))
 
     kept = _within_budget(opening, by_slot["content"], closing, names)

@@ -116,7 +116,7 @@ def hostile_about_them(draft: Draft) -> Iterable[Span]:
     gratitude = SIGNALS["reputation.gratitude"].pattern
     for sentence in draft.sentences:
         about_them = len(_ABOUT_THEM.findall(sentence.text))
-        if word_count(sentence.text) < 4 or about_them == 0 or len(_ABOUT_ME.findall(sentence.text)) > about_them:
+        if word_count(sentence.text) < 4 or about_them == 0 or len(_ABOUT_ME.findall(sentence.text)) >= about_them:
             continue
         if gratitude.search(draft.matching, sentence.start, sentence.end):
             continue

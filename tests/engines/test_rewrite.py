@@ -64,8 +64,6 @@ def test_rewrite_of_a_poor_draft_is_ready_to_send(row):
     assert invented_words(rewrite, row["draft"], context) == [], rewrite
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the local rewrite drops the company given in the context when the "
-                   "phrase variant it picks has no company slot (e.g. poor-withdraw-all-future, Halvorsen & Pike)")
 def test_rewrite_keeps_the_company_when_given():
     dropped = []
     for row in POOR:
@@ -75,8 +73,6 @@ def test_rewrite_keeps_the_company_when_given():
     assert dropped == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the rewrite of poor-long-rant-remove-me keeps the jab 'Better suited "
-                   "how?' and the eleven-hour complaint, because no rule flags them")
 def test_rewrite_drops_the_sarcastic_question():
     row = next(row for row in POOR if row["id"] == "poor-long-rant-remove-me")
     rewrite = local_rewrite(row["draft"], context_of(row))

@@ -168,22 +168,16 @@ def test_false_positive_traps_trip_no_principle(trap):
     assert breaking == [], [(f.rule, f.quote) for f in breaking]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: reputation.threat flags a warm 'I'll tell my friends how much I enjoyed "
-                   "meeting you' as a critical threat, so a graceful reply gets verdict rethink")
 def test_praise_shared_with_friends_is_not_a_threat():
     draft = "I'll tell my friends how much I enjoyed meeting you."
     assert RULES["reputation.threat"].findings(Draft(draft)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: resilience.rumination flags reflective growth ('I have been thinking about "
-                   "what I learned') as dwelling on the rejection")
 def test_reflecting_on_what_was_learned_is_not_rumination():
     draft = "I have been thinking about what I learned from our conversation."
     assert RULES["resilience.rumination"].findings(Draft(draft)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: reputation.hostile_sentence reads the candidate's own sadness ('I felt "
-                   "awful and sad ... at your company') as a hostile sentence about them")
 def test_own_sadness_is_not_hostility_about_them():
     draft = "I felt awful and sad after the final round at your company."
     assert RULES["reputation.hostile_sentence"].findings(Draft(draft)) == []
