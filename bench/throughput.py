@@ -48,6 +48,9 @@ async def _run() -> dict:
         "target_ratio": TARGET,
         "client_cpu_share": {k: round(max(r.client_cpu_share for r in v), 2) for k, v in rounds.items()},
         "server_cpu_share": {k: round(statistics.median(r.server_cpu_share for r in v), 2) for k, v in rounds.items()},
+        # Server CPU per request shows what the route itself costs, independent of how busy the machine was.
+        "server_cpu_ms_per_request": {k: round(1000 * sum(r.server_cpu_s for r in v) / sum(r.requests for r in v), 3)
+                                      for k, v in rounds.items()},
         "rounds_rps": {k: [round(r.rps, 1) for r in v] for k, v in rounds.items()},
     }
 
@@ -59,6 +62,9 @@ def main() -> dict:
     print(f"  score  {result['score_rps']:8.1f} req/s   rounds {result['rounds_rps']['score']}")
     print(f"  ratio score/bare {result['ratio']:.3f} (target >= {TARGET})")
     print(f"  cpu share of one core: client max {result['client_cpu_share']}, server median {result['server_cpu_share']}")
+    cpu = result["server_cpu_ms_per_request"]
+    print(f"  server cpu per request: bare {cpu['bare']:.3f} ms, score {cpu['score']:.3f} ms "
+          f"(score/bare throughput of {TARGET} needs score <= {2 * cpu['bare']:.3f} ms)")
     return result
 
 
