@@ -54,8 +54,7 @@ class CoachRunner:
         self.settings = settings
         self.cache = cache
         self.service = CoachService(settings)
-        # The coach's prompts are everything under prompts/ except the judge's own.
-        self.prompt_version = f"prompts-{prompts_digest(PROMPTS_DIR, exclude=('judge/',))}" if engine == "llm" else None
+        self.prompt_version = coach_prompt_version() if engine == "llm" else None
 
     def request(self, case: Case) -> CoachRequest:
         return CoachRequest(draft=case.draft, context=case.context,
@@ -75,6 +74,15 @@ class CoachRunner:
         if not response.engine.degraded:
             self.cache.put(key, response.model_dump(mode="json"))
         return response
+
+
+def coach_prompt_version() -> str:
+    """The engine's declared prompt version plus a digest of the coach's templates (all of prompts/ but
+    the judge's), so an edited template misses the cache even before anyone bumps the version."""
+    from api.engines import llm
+
+    declared = getattr(llm, "PROMPT_VERSION", "unversioned")
+    return f"{declared}+{prompts_digest(PROMPTS_DIR, exclude=('judge/',))}"
 
 
 async def run_case(case: Case, run: int, coach: CoachRunner, judge: Judge) -> CaseRun:
@@ -161,7 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         if not model:
             errors.print("reply-coach eval: the llm engine needs --model or REPLY_COACH_MODEL", markup=False)
             return 2
-        settings = settings.model_copy(update={"model": model, "allowed_models": [*settings.model_allow_list, model]})
+        update: dict[str, object] = {"model": model, "allowed_models": [*settings.model_allow_list, model]}
+        if "cache_size" in Settings.model_fields:
+            # The engine's in-memory cache would replay one answer for every repeat and hide the variance.
+            update["cache_size"] = 0
+        settings = settings.model_copy(update=update)
     else:
         model = None
     cache = AnswerCache(args.cache_dir, enabled=not args.no_cache)

@@ -330,3 +330,39 @@ def test_compare_shows_flips_and_deltas(tmp_path, capsys):
 def test_case_errors_are_reported():
     with pytest.raises(CaseError):
         load_cases(Path("/nonexistent/cases.toml"))
+
+
+# The llm engine and the LLM judge end to end, through litellm's real HTTP path to a fake server.
+
+def test_llm_engine_and_llm_judge_against_a_fake_server(tmp_path, monkeypatch):
+    from fakes.openai_server import FakeOpenAI, Reply
+
+    from api.settings import get_settings
+
+    def answer(body: dict) -> Reply:
+        if "strict reviewer" in body["messages"][0]["content"]:
+            return Reply.json({"score": 92, "pass": True, "reason": "Warm and professional."})
+        return Reply.json({"summary": "Gracious.", "critiques": [], "rewrite": GOOD_DRAFT})
+
+    cases = write_case_file(tmp_path, GOOD_CASE)
+    with FakeOpenAI(default=answer) as server:
+        for name in ("REPLY_COACH_API_BASE", "REPLY_COACH_JUDGE_API_BASE"):
+            monkeypatch.setenv(name, server.url)
+        for name in ("REPLY_COACH_API_KEY", "REPLY_COACH_JUDGE_API_KEY"):
+            monkeypatch.setenv(name, "test-key")
+        get_settings.cache_clear()
+        try:
+            args = ("--cases", str(cases), "--engine", "llm", "--model", "openai/fake-coach",
+                    "--judge", "openai/fake-judge", "--repeat", "2", "--concurrency", "1")
+            code, report = run_eval(tmp_path, *args)
+            assert code == 0, report["cases"]
+            models = [call.body["model"] for call in server.calls]
+            # Two coach samples; the judge sees the same reply twice and answers once.
+            assert sorted(models) == ["fake-coach", "fake-coach", "fake-judge"]
+            assert report["meta"]["prompt_version"].startswith("coach-v1+")
+            assert report["cases"][0]["results"][0]["judge"]["judge"] == "openai/fake-judge"
+            code, report = run_eval(tmp_path, *args)
+            assert code == 0 and len(server.calls) == 3  # the second run is answered from the disk cache
+            assert report["meta"]["cache"]["hits"] == 4
+        finally:
+            get_settings.cache_clear()
