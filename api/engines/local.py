@@ -20,8 +20,9 @@ def coach_locally(request: CoachRequest, degraded_reason: str | None = None) -> 
     scored = score_draft(request.draft, context)
     rewrite = None
     if options.rewrite:
-        text = local_rewrite(request.draft, context)
-        rewrite = Rewrite(text=text, scores=score_draft(text, context).scores)
+        text = local_rewrite(request.draft, context, scored.findings)
+        rewrite_scores = scored.scores if text == request.draft else score_draft(text, context).scores
+        rewrite = Rewrite(text=text, scores=rewrite_scores)
     return CoachResponse(
         id=response_id(),
         scores=scored.scores,

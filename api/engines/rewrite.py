@@ -52,12 +52,16 @@ class _Parts:
     sign_off: str | None
 
 
-def local_rewrite(draft_text: str, context: CoachContext | None = None) -> str:
-    """A graceful reply built from the draft; see the module docstring for what it keeps and adds."""
+def local_rewrite(draft_text: str, context: CoachContext | None = None, draft_findings: list[Finding] | None = None) -> str:
+    """A graceful reply built from the draft; see the module docstring for what it keeps and adds.
+
+    Pass the draft's findings when they are already known, to save running the rules again.
+    """
     context = context or CoachContext()
     names = find_names(draft_text, context)
     draft = Draft(draft_text, context)
-    findings = [f for f in run_rules(draft) if f.breaks_principle or f.rule == "readability.long_sentence"]
+    all_findings = draft_findings if draft_findings is not None else run_rules(draft)
+    findings = [f for f in all_findings if f.breaks_principle or f.rule == "readability.long_sentence"]
     parts = _split_parts(draft, findings)
     seed = zlib.crc32(draft_text.encode("utf-8"))
     if not any(f.breaks_principle for f in findings):

@@ -9,6 +9,6 @@ router = APIRouter(prefix="/v1", tags=["score"])
 
 
 @router.post("/score", response_model=Scores, dependencies=[JsonBody], responses=ERROR_RESPONSES)
-def score(request: ScoreRequest) -> Scores:
+async def score(request: ScoreRequest) -> Scores:
     """Scores only: no model, no rewrite; fast enough for every pause in typing."""
     return score_draft(request.text, request.context).scores

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -34,7 +34,9 @@ def prepare_tone() -> None:
     _analyzer()
 
 
+@lru_cache(maxsize=4096)
 def sentiment(text: str) -> float:
+    """VADER's compound score; cached because rules, tone and the rewrite ask about the same sentences."""
     return float(_analyzer().polarity_scores(text)["compound"])
 
 
