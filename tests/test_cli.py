@@ -1,0 +1,113 @@
+"""The `reply-coach` command as a user runs it: a real process, files and standard input."""
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+HOSTILE = "Hi Sam,\n\nYou clowns wasted my time. Never contact me again!!!\n\nPriya\n"
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).parent / "reply-coach"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+
+
+def run_cli(*args: str, stdin: str | None = None, cwd: Path) -> subprocess.CompletedProcess:
+    # A clean environment and an empty working directory: no model, no .env, so the local engine answers.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REPLY_COACH_", "OPENAI", "ANTHROPIC"))}
+    env["COLUMNS"] = "250"  # rich wraps to the terminal; wide enough that the rewrite keeps its lines
+    return subprocess.run([*_command(), *args], input=stdin, capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+    """Every invocation the tests below look at, started together: each is a cold start of a few seconds."""
+    folder = tmp_path_factory.mktemp("cli")
+    (folder / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    (folder / "long.txt").write_text("a" * 10_001, encoding="utf-8")
+    invocations = {
+        "score_json": (["score", "hostile.txt", "--json"], None),
+        "coach_stdin_json": (["coach", "-", "--json", "--recipient", "Sam Ortiz", "--sender", "Priya Raman"], HOSTILE),
+        # Same draft and names as coach_stdin_json, so the report must show that very rewrite.
+        "coach_report": (["coach", "hostile.txt", "--recipient", "Sam Ortiz", "--sender", "Priya Raman"], None),
+        "missing_file": (["coach", "no-such-draft.txt"], None),
+        "too_long": (["score", "long.txt", "--json"], None),
+        "llm_without_model": (["coach", "hostile.txt", "--engine", "llm"], None),
+    }
+    with ThreadPoolExecutor(max_workers=len(invocations)) as pool:
+        futures = {name: pool.submit(run_cli, *args, stdin=stdin, cwd=folder)
+                   for name, (args, stdin) in invocations.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def flatten(report: str) -> str:
+    """The report's words without rich's box drawing and line wrapping."""
+    for box in "│╭╮╰╯─":
+        report = report.replace(box, " ")
+    return " ".join(report.split())
+
+
+def test_score_file_json(runs):
+    result = runs["score_json"]
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["verdict"] == "rethink"
+    assert scores["principles"]["reputation"]["status"] == "broken"
+    assert set(scores["principles"]) == {"reputation", "door_open", "resilience", "feedback", "networking",
+                                         "confidence"}
+
+
+def test_coach_stdin_json(runs):
+    result = runs["coach_stdin_json"]
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["engine"]["name"] == "local"
+    assert body["critiques"]
+    for critique in body["critiques"]:
+        if critique["start"] is not None:
+            assert HOSTILE[critique["start"]:critique["end"]] == critique["quote"]
+    rewrite = body["rewrite"]["text"]
+    assert "Sam Ortiz" in rewrite and "Priya Raman" in rewrite
+    assert body["rewrite"]["scores"]["verdict"] == "ready"
+
+
+
+def test_human_report_shows_verdict_critiques_and_rewrite(runs):
+    rewrite = json.loads(runs["coach_stdin_json"].stdout)["rewrite"]["text"]
+    result = runs["coach_report"]
+    assert result.returncode == 0, result.stderr
+    report = flatten(result.stdout)
+    assert "RETHINK" in report  # the draft's verdict
+    assert "READY" in report  # the rewrite's verdict
+    assert "reputation.insult" in report
+    assert "Suggested rewrite" in report
+    assert flatten(rewrite) in report
+
+
+
+def test_missing_file_exits_2_with_a_message(runs):
+    result = runs["missing_file"]
+    assert result.returncode == 2
+    assert "no-such-draft.txt" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_too_long_draft_exits_2(runs):
+    result = runs["too_long"]
+    assert result.returncode == 2
+    assert "10000" in result.stderr and "Traceback" not in result.stderr
+
+
+
+def test_llm_engine_without_a_model_exits_1(runs):
+    result = runs["llm_without_model"]
+    assert result.returncode == 1
+    assert "llm_unavailable" in result.stderr and "Traceback" not in result.stderr
+
