@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.coaching import CoachService
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
-from api.routes import coach, health, principles, score
+from api.routes import coach, health, principles, score, stream
 from api.scoring.scorer import prepare_scoring
 from api.settings import Settings, get_settings
 
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.coach_service = CoachService(settings)
-    for router in (coach.router, score.router, principles.router, health.router):
+    for router in (coach.router, stream.router, score.router, principles.router, health.router):
         app.include_router(router)
     install_error_handlers(app)
     if settings.cors_origins:

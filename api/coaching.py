@@ -1,5 +1,8 @@
 """Chooses the engine for a request (SPEC §3) and enforces the model allow-list."""
 
+from collections.abc import AsyncIterator
+from typing import Any
+
 from api.engines.local import LocalEngine
 from api.errors import ApiError
 from api.schemas import CoachOptions, CoachRequest, CoachResponse
@@ -15,15 +18,35 @@ class CoachService:
     def llm_configured(self) -> bool:
         return bool(self.settings.model)
 
-    async def coach(self, request: CoachRequest) -> CoachResponse:
+    def _wants_llm(self, request: CoachRequest) -> bool:
         options = request.options or CoachOptions()
         if options.model is not None and options.model not in self.settings.model_allow_list:
             raise ApiError(422, "model_not_allowed", "This model is not on the server's allow-list.", "options.model")
         wants_llm = options.engine == "llm" or (options.engine == "auto" and self.llm_configured)
-        if not wants_llm:
-            return await self.local.coach(request)
-        if not self.llm_configured and options.model is None:
+        if wants_llm and not self.llm_configured and options.model is None:
             raise ApiError(503, "llm_unavailable", "No model is configured on this server; use engine 'local'.")
+        return wants_llm
+
+    async def coach(self, request: CoachRequest) -> CoachResponse:
+        options = request.options or CoachOptions()
+        if not self._wants_llm(request):
+            return await self.local.coach(request)
         from api.engines.llm import LlmEngine  # litellm loads only when a model is first used
 
         return await LlmEngine.shared(self.settings).coach(request, options.model, strict=options.engine == "llm")
+
+    def coach_stream(self, request: CoachRequest) -> AsyncIterator[tuple[str, Any]]:
+        """The coach as events (see LlmEngine.coach_stream); request errors are raised before the stream starts."""
+        options = request.options or CoachOptions()
+        if not self._wants_llm(request):
+            return self._local_stream(request)
+        from api.engines.llm import LlmEngine
+
+        return LlmEngine.shared(self.settings).coach_stream(request, options.model, strict=options.engine == "llm")
+
+    async def _local_stream(self, request: CoachRequest) -> AsyncIterator[tuple[str, Any]]:
+        response = await self.local.coach(request)
+        yield "local", {"scores": response.scores, "critiques": response.critiques}
+        if response.rewrite:
+            yield "rewrite", response.rewrite
+        yield "result", response

@@ -1,0 +1,270 @@
+"""The llm engine: one model call per coach, checked by the server before anything reaches the client.
+
+Scores always come from the local scorer. The model adds critiques (spans computed here, never
+trusted) and a rewrite, which must score at least as well as the draft, trip no rule, invent no
+name or number and keep the given names; otherwise the model gets one retry listing the problems,
+then the local rewrite is used and the response says degraded: true with the reason.
+
+Failures map to the SPEC's errors when the client asked for engine "llm" (strict), and to the local
+engine with degraded: true otherwise:
+
+- the overall deadline (REPLY_COACH_TIMEOUT_S) passes          -> 504 llm_timeout
+- connection refused, 429 or 5xx after retries, every fallback
+  model failed, bad credentials, unknown model                  -> 503 llm_unavailable (+ Retry-After on 429)
+- empty, truncated, malformed or wrong-schema output, twice     -> 502 llm_bad_output
+"""
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+
+from api.engines.base import critique_from_finding, response_id
+from api.engines.llm_checks import (
+    MAX_MODEL_CRITIQUES,
+    PROMPT_VERSION,
+    CoachAnswer,
+    ModelCritique,
+    cache_key,
+    coach_messages,
+    complete_critiques,
+    merged_critiques,
+    model_critiques,
+    repair_messages,
+    rewrite_problems,
+)
+from api.engines.local import coach_locally
+from api.engines.rewrite import local_rewrite
+from api.errors import ApiError
+from api.llm import LlmError, LlmUsage, complete_structured, litellm_module, stream_structured
+from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, Critique, EngineInfo, Rewrite, Usage
+from api.scoring.scorer import ScoredDraft, score_draft
+from api.settings import Settings
+
+StreamEvent = tuple[str, Any]
+
+
+class ResponseCache:
+    """An in-process LRU cache whose entries expire after ttl_s seconds."""
+
+    def __init__(self, size: int, ttl_s: float) -> None:
+        self.size = size
+        self.ttl_s = ttl_s
+        self._entries: OrderedDict[str, tuple[float, CoachResponse]] = OrderedDict()
+
+    def get(self, key: str) -> CoachResponse | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        stored_at, response = entry
+        if time.monotonic() - stored_at > self.ttl_s:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return response
+
+    def put(self, key: str, response: CoachResponse) -> None:
+        if self.size <= 0:
+            return
+        self._entries[key] = (time.monotonic(), response)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class LlmEngine:
+    _shared: ClassVar[dict[int, tuple[Settings, "LlmEngine"]]] = {}
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.cache = ResponseCache(settings.cache_size, settings.cache_ttl_s)
+        litellm_module()  # pay the import once here, not inside the first request's deadline
+
+    @classmethod
+    def shared(cls, settings: Settings) -> "LlmEngine":
+        """One engine (and cache) per settings object."""
+        entry = cls._shared.get(id(settings))
+        if entry is None or entry[0] is not settings:
+            entry = (settings, cls(settings))
+            cls._shared[id(settings)] = entry
+        return entry[1]
+
+    async def coach(self, request: CoachRequest, model: str | None, strict: bool) -> CoachResponse:
+        started = time.perf_counter()
+        model = model or self.settings.model
+        if not model:
+            return self._failed(request, LlmError("No model is configured on this server."), strict)
+        key = cache_key(request, model)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return _from_cache(cached, started)
+        scored = score_draft(request.draft, request.context or CoachContext())
+        messages = coach_messages(request)
+        try:
+            answer, usage = await complete_structured(
+                model, messages, CoachAnswer, settings=self.settings, timeout_s=self.settings.timeout_s,
+                fallbacks=self._fallbacks(model),
+            )
+        except LlmError as error:
+            return self._failed(request, error, strict)
+        response = await self._checked_response(request, scored, messages, answer, usage, started)
+        if not response.engine.degraded:
+            self.cache.put(key, response)
+        return response
+
+    async def coach_stream(self, request: CoachRequest, model: str | None, strict: bool) -> AsyncIterator[StreamEvent]:
+        """Events: 'local' at once, a 'critique' per model critique as it arrives, 'rewrite', then 'result'.
+
+        The 'result' event carries the /v1/coach body and is the one to trust: critiques streamed
+        before a repair retry may differ from it. With strict, a failure ends the stream with 'error'.
+        """
+        started = time.perf_counter()
+        model = model or self.settings.model
+        context = request.context or CoachContext()
+        scored = score_draft(request.draft, context)
+        local = [critique_from_finding(f) for f in scored.findings]
+        yield "local", {"scores": scored.scores, "critiques": local}
+        if not model:
+            yield self._failed_event(request, LlmError("No model is configured on this server."), strict)
+            return
+        key = cache_key(request, model)
+        cached = self.cache.get(key)
+        if cached is not None:
+            response = _from_cache(cached, started)
+            for critique in response.critiques:
+                if critique.rule.endswith(".llm"):
+                    yield "critique", critique
+            if response.rewrite:
+                yield "rewrite", response.rewrite
+            yield "result", response
+            return
+        messages = coach_messages(request)
+        buffer = ""
+        sent: list[Critique] = []
+        seen = 0
+        answer: CoachAnswer | None = None
+        usage = LlmUsage()
+        try:
+            async for part in stream_structured(
+                model, messages, CoachAnswer, settings=self.settings, timeout_s=self.settings.timeout_s,
+                fallbacks=self._fallbacks(model),
+            ):
+                if part.text:
+                    buffer += part.text
+                    items = complete_critiques(buffer)
+                    for index, item in enumerate(items[seen:], start=seen):
+                        critique = _streamed_critique(request.draft, item, index, [*local, *sent])
+                        if critique is not None:
+                            sent.append(critique)
+                            yield "critique", critique
+                    seen = len(items)
+                if part.answer is not None:
+                    answer = part.answer  # type: ignore[assignment]
+                    usage = part.usage or usage
+        except LlmError as error:
+            yield self._failed_event(request, error, strict)
+            return
+        assert answer is not None
+        response = await self._checked_response(request, scored, messages, answer, usage, started)
+        if not response.engine.degraded:
+            self.cache.put(key, response)
+        if response.rewrite:
+            yield "rewrite", response.rewrite
+        yield "result", response
+
+    def _fallbacks(self, model: str) -> list[str]:
+        return [m for m in self.settings.fallback_models if m != model]
+
+    async def _checked_response(
+        self, request: CoachRequest, scored: ScoredDraft, messages: list[dict], answer: CoachAnswer,
+        usage: LlmUsage, started: float,
+    ) -> CoachResponse:
+        context = request.context or CoachContext()
+        options = request.options or CoachOptions()
+        local = [critique_from_finding(f) for f in scored.findings]
+        critiques = merged_critiques(local, model_critiques(request.draft, answer.critiques, local))
+        rewrite = None
+        reason = None
+        if options.rewrite:
+            text = answer.rewrite
+            problems = rewrite_problems(text, request, scored.scores.overall)
+            if problems:
+                text, problems = await self._retry_rewrite(request, scored, messages, answer, problems, usage, started)
+            if problems:
+                text = local_rewrite(request.draft, context)
+                reason = "The model's rewrite failed the server's checks twice (" + problems[0].rstrip(".") + \
+                    "); the rewrite is the local engine's."
+            rewrite = Rewrite(text=text, scores=score_draft(text, context).scores)  # type: ignore[arg-type]
+        return CoachResponse(
+            id=response_id(),
+            scores=scored.scores,
+            critiques=critiques,
+            rewrite=rewrite,
+            engine=EngineInfo(name="llm", model=usage.model, prompt_version=PROMPT_VERSION,
+                              degraded=reason is not None, reason=reason),
+            usage=Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+                        cost_usd=usage.cost_usd, latency_ms=round((time.perf_counter() - started) * 1000, 3)),
+        )
+
+    async def _retry_rewrite(
+        self, request: CoachRequest, scored: ScoredDraft, messages: list[dict], answer: CoachAnswer,
+        problems: list[str], usage: LlmUsage, started: float,
+    ) -> tuple[str | None, list[str]]:
+        """One more model call listing what was wrong with the rewrite; returns the new rewrite and its problems."""
+        remaining = self.settings.timeout_s - (time.perf_counter() - started)
+        if remaining <= 0.05:
+            return None, problems
+        try:
+            retried, retry_usage = await complete_structured(
+                usage.model or self.settings.model or "", repair_messages(messages, answer, problems), CoachAnswer,
+                settings=self.settings, timeout_s=remaining,
+            )
+        except LlmError:
+            return None, problems
+        usage.prompt_tokens += retry_usage.prompt_tokens
+        usage.completion_tokens += retry_usage.completion_tokens
+        if retry_usage.cost_usd is not None:
+            usage.cost_usd = (usage.cost_usd or 0.0) + retry_usage.cost_usd
+        return retried.rewrite, rewrite_problems(retried.rewrite, request, scored.scores.overall)
+
+    def _failed(self, request: CoachRequest, error: LlmError, strict: bool) -> CoachResponse:
+        if strict:
+            raise api_error(error)
+        return coach_locally(request, degraded_reason=f"{error.message} The local engine answered instead.")
+
+    def _failed_event(self, request: CoachRequest, error: LlmError, strict: bool) -> StreamEvent:
+        try:
+            return "result", self._failed(request, error, strict)
+        except ApiError as api:
+            return "error", {"error": {"code": api.code, "message": api.message, "field": api.field}}
+
+
+def api_error(error: LlmError) -> ApiError:
+    """The SPEC's error for a model failure; a provider's Retry-After is passed on."""
+    headers = {"Retry-After": str(max(1, math.ceil(error.retry_after)))} if error.retry_after is not None else None
+    return ApiError(error.status, error.code, error.message, None, headers)
+
+
+def _from_cache(cached: CoachResponse, started: float) -> CoachResponse:
+    # No model call was made for this answer, so it costs no tokens.
+    return cached.model_copy(update={
+        "id": response_id(),
+        "usage": Usage(cost_usd=0.0, latency_ms=round((time.perf_counter() - started) * 1000, 3)),
+    })
+
+
+def _streamed_critique(draft: str, item: dict, index: int, earlier: list[Critique]) -> Critique | None:
+    try:
+        parsed = ModelCritique.model_validate(item)
+    except ValidationError:
+        return None
+    if index >= MAX_MODEL_CRITIQUES:
+        return None
+    kept = model_critiques(draft, [parsed], earlier, first_index=index)
+    return kept[0] if kept else None
