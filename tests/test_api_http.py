@@ -317,6 +317,43 @@ def test_invalid_json_is_refused(client, path, field):
     assert SECRET not in response.text
 
 
+MALFORMED_BODIES = {
+    "deeply_nested": b'{"draft": "hi", "context": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    "invalid_utf8": b'{"draft": "caf\xe9 ' + SECRET.encode() + b'"}',
+    "lone_surrogate": b'{"draft": "hi \\ud800 ' + SECRET.encode() + b'"}',
+    "nan": b'{"draft": NaN}',
+    "trailing_garbage": b'{"draft": "hi"} ' + SECRET.encode(),
+}
+
+
+@pytest.mark.parametrize(("path", "field"), ENDPOINTS)
+@pytest.mark.parametrize("case", list(MALFORMED_BODIES))
+def test_malformed_bodies_get_a_4xx_envelope(client, path, field, case):
+    body = MALFORMED_BODIES[case].replace(b'"draft"', f'"{field}"'.encode())
+    response = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert 400 <= response.status_code < 500
+    assert_envelope(response, response.status_code)
+    assert SECRET not in response.text
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a context name with format braces ('{0}', '{}', '{x}') crashes the local "
+                   "rewrite (str.format runs twice on the greeting) and the request fails with 500")
+@pytest.mark.parametrize("name", ["{0}", "{}", "{x}"])
+def test_braces_in_a_context_name_do_not_break_the_rewrite(client, name):
+    response = client.post("/v1/coach", json={"draft": "Fine.", "context": {"recipient_name": name}})
+    assert response.status_code == 200, response.text
+    assert name in response.json()["rewrite"]["text"].splitlines()[0]
+
+
+@pytest.mark.xfail(strict=True, reason="bug: control characters are refused in draft and received_message but "
+                   "accepted in recipient_name/sender_name/company/role and copied into the rewrite")
+@pytest.mark.parametrize("key", ["recipient_name", "sender_name", "company", "role"])
+def test_control_characters_in_context_names_are_refused(client, key):
+    response = client.post("/v1/coach", json={"draft": "Fine.", "context": {key: "Sam\x00\x1b[31m"}})
+    error = assert_envelope(response, 422, "invalid_request")
+    assert error["field"] == f"context.{key}"
+
+
 @pytest.mark.parametrize(("path", "field"), ENDPOINTS)
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
 def test_wrong_content_type_is_415(client, path, field, content_type):
