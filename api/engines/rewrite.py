@@ -5,6 +5,7 @@ optional feedback ask, stay-in-touch line and sign-off are added only where the 
 Names come from the context, the draft or the received message, never from thin air.
 """
 
+import html
 import re
 import tomllib
 import zlib
@@ -35,6 +36,9 @@ _NOT_A_LETTER = re.compile(
     r"[{}\[\]`#*_|]{2,}|https?://|\bjson\b",
     re.IGNORECASE,
 )
+_HIDDEN_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_LINE_BREAK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6])\s*/?\s*>", re.IGNORECASE)
+_TAG = re.compile(r"<\s*/?\s*[a-z][^>]*>", re.IGNORECASE)
 _SLOT_SIGNALS = {
     "thanks": ("reputation.gratitude",),
     "acceptance": ("resilience.acceptance",),
@@ -58,6 +62,10 @@ def local_rewrite(draft_text: str, context: CoachContext | None = None, draft_fi
     Pass the draft's findings when they are already known, to save running the rules again.
     """
     context = context or CoachContext()
+    plain = _without_markup(draft_text)
+    if plain != draft_text:
+        # A draft pasted as HTML is rewritten as the letter it shows, not its tags.
+        return local_rewrite(plain, context)
     names = find_names(draft_text, context)
     draft = Draft(draft_text, context)
     all_findings = draft_findings if draft_findings is not None else run_rules(draft)
@@ -222,6 +230,14 @@ def _sentence_trips(sentence: str, findings: list[Finding], text: str) -> bool:
         f.start is None or (f.start < start + len(sentence) and start < f.end)  # type: ignore[operator]
         for f in findings
     )
+
+
+def _without_markup(text: str) -> str:
+    if "<" not in text:
+        return text
+    without = _TAG.sub("", _LINE_BREAK_TAG.sub("\n", _HIDDEN_MARKUP.sub("", text)))
+    without = html.unescape(without)
+    return "\n".join(line.strip() for line in without.splitlines()).strip() or text
 
 
 def _capitalised(sentence: str) -> str:
