@@ -112,6 +112,7 @@ class _Deadline:
         return round((time.monotonic() - self.started) * 1000, 3)
 
 
+@cache
 def litellm_module() -> Any:
     """litellm, imported on first use with the bundled price map (no download at run time)."""
     os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
@@ -122,6 +123,12 @@ def litellm_module() -> Any:
     # A parameter a provider does not take (e.g. response_format) is dropped instead of failing the call.
     litellm.drop_params = True
     return litellm
+
+
+async def load_litellm() -> None:
+    """Import litellm in a worker thread, so the first model request does not stall the event loop."""
+    if litellm_module.cache_info().currsize == 0:
+        await asyncio.to_thread(litellm_module)
 
 
 @cache
@@ -148,6 +155,7 @@ async def complete_structured(
     fallbacks: Sequence[str] = (),
 ) -> tuple[Answer, LlmUsage]:
     """Ask the model (then each fallback) for an answer that validates against schema, within timeout_s."""
+    await load_litellm()
     deadline = _Deadline.after(timeout_s)
     usage = LlmUsage()
     last_error: LlmError | None = None
@@ -177,6 +185,7 @@ async def stream_structured(
     Retries and fallbacks apply until the first chunk; a stream that breaks afterwards is repaired once
     with a plain call. Cancelling the iteration cancels the model call.
     """
+    await load_litellm()
     deadline = _Deadline.after(timeout_s)
     usage = LlmUsage()
     last_error: LlmError | None = None

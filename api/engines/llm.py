@@ -39,7 +39,7 @@ from api.engines.llm_checks import (
 from api.engines.local import coach_locally
 from api.engines.rewrite import local_rewrite
 from api.errors import ApiError
-from api.llm import LlmError, LlmUsage, complete_structured, litellm_module, stream_structured
+from api.llm import LlmError, LlmUsage, complete_structured, stream_structured
 from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, Critique, EngineInfo, Rewrite, Usage
 from api.scoring.scorer import ScoredDraft, score_draft
 from api.settings import Settings
@@ -84,7 +84,6 @@ class LlmEngine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.cache = ResponseCache(settings.cache_size, settings.cache_ttl_s)
-        litellm_module()  # pay the import once here, not inside the first request's deadline
 
     @classmethod
     def shared(cls, settings: Settings) -> "LlmEngine":
