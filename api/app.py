@@ -5,15 +5,27 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.datastructures import Headers
+from starlette.responses import Response
 
 from api.coaching import CoachService
-from api.errors import install_error_handlers
+from api.errors import error_response, install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.routes import coach, health, principles, score, stream
 from api.scoring.scorer import prepare_scoring
 from api.settings import Settings, get_settings
 
 API_VERSION = "1.0.0"
+
+
+class EnvelopedCORSMiddleware(CORSMiddleware):
+    """CORS whose refused preflight answers in the error envelope like every other error."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code == 400:
+            return error_response(400, "cors_rejected", "This origin, method or header is not allowed by CORS.")
+        return response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            EnvelopedCORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Content-Type", "Authorization"],

@@ -43,20 +43,23 @@ OptionalLine = Annotated[
 ] | None
 
 
+ShortLine = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_control_characters)]
+
+
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class CoachContext(StrictModel):
     received_message: OptionalLine = Field(None, description="The rejection email the candidate received.")
-    recipient_name: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+    recipient_name: ShortLine | None = Field(
         None, description="Who the reply is addressed to (the recruiter or hiring manager)."
     )
-    sender_name: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+    sender_name: ShortLine | None = Field(
         None, description="The candidate's name, used to sign the rewrite."
     )
-    company: Annotated[str, StringConstraints(max_length=200)] | None = None
-    role: Annotated[str, StringConstraints(max_length=200)] | None = None
+    company: ShortLine | None = None
+    role: ShortLine | None = None
     ask_for_feedback: bool | None = Field(
         None, description="true: the reply should ask for feedback; false: it should not; null: optional."
     )

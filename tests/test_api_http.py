@@ -244,8 +244,6 @@ def test_no_cors_without_configured_origins(server):
     assert "access-control-allow-origin" not in response.headers
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a refused CORS preflight is Starlette's plain-text 400 "
-                   "'Disallowed CORS origin', not the SPEC §2 error envelope")
 def test_refused_cors_preflight_uses_the_error_envelope(cors_server):
     assert_envelope(_preflight(cors_server.url, "https://evil.example"), 400)
 
@@ -336,8 +334,6 @@ def test_malformed_bodies_get_a_4xx_envelope(client, path, field, case):
     assert SECRET not in response.text
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a context name with format braces ('{0}', '{}', '{x}') crashes the local "
-                   "rewrite (str.format runs twice on the greeting) and the request fails with 500")
 @pytest.mark.parametrize("name", ["{0}", "{}", "{x}"])
 def test_braces_in_a_context_name_do_not_break_the_rewrite(client, name):
     response = client.post("/v1/coach", json={"draft": "Fine.", "context": {"recipient_name": name}})
@@ -345,8 +341,6 @@ def test_braces_in_a_context_name_do_not_break_the_rewrite(client, name):
     assert name in response.json()["rewrite"]["text"].splitlines()[0]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: control characters are refused in draft and received_message but "
-                   "accepted in recipient_name/sender_name/company/role and copied into the rewrite")
 @pytest.mark.parametrize("key", ["recipient_name", "sender_name", "company", "role"])
 def test_control_characters_in_context_names_are_refused(client, key):
     response = client.post("/v1/coach", json={"draft": "Fine.", "context": {key: "Sam\x00\x1b[31m"}})
@@ -391,8 +385,6 @@ def test_huge_body_is_413(client, path, field):
     assert SECRET not in response.text
 
 
-@pytest.mark.xfail(strict=True, reason="bug: BodyLimitMiddleware raises inside receive(); FastAPI's body parser "
-                   "catches it and answers 400 bad_request 'error parsing the body' instead of 413")
 @pytest.mark.parametrize(("path", "field"), ENDPOINTS)
 def test_huge_streamed_body_without_length_is_413(client, path, field):
     # Chunked, with no Content-Length to refuse it up front: the middleware must count as it reads.

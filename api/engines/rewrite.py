@@ -182,7 +182,7 @@ def _light_touch(draft: Draft, parts: _Parts, names: Names, context: CoachContex
 
 def _greeting(draft_greeting: str | None, names: Names, phrase) -> str:
     if names.recipient and (draft_greeting is None or not _mentions_name(draft_greeting, names.recipient)):
-        return phrase("greeting_named").format(name=names.recipient)
+        return phrase("greeting_named")
     if draft_greeting:
         return draft_greeting if draft_greeting.endswith((",", ":", "!")) else draft_greeting + ","
     return phrase("greeting_unnamed")

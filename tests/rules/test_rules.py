@@ -162,15 +162,11 @@ def test_sarcasm_that_sentiment_reads_as_positive_is_still_flagged():
     "I appreciate your honest feedback on the case study.",
     "Thank you for considering me for the Data Analyst role at Acme.",
     "I will keep working on my system design skills.",
-    # Gracious lines a candidate really writes, misread by a pattern that is too broad today.
-    pytest.param("Congratulations on finding a great candidate!", marks=pytest.mark.xfail(
-        strict=True, reason="bug: reputation.sarcasm flags a sincere 'Congratulations on finding' (verdict rethink)")),
-    pytest.param("Please tell everyone on the panel I said thanks.", marks=pytest.mark.xfail(
-        strict=True, reason="bug: reputation.threat (critical) flags 'tell everyone' in a thank-you")),
-    pytest.param("No offense taken at all, I understand completely.", marks=pytest.mark.xfail(
-        strict=True, reason="bug: reputation.passive_aggression flags 'No offense taken'")),
-    pytest.param("I'd welcome the chance to interview again for future roles.", marks=pytest.mark.xfail(
-        strict=True, reason="bug: resilience.asks_to_reconsider flags 'interview again' aimed at future roles")),
+    # Gracious lines a candidate really writes, which over-broad patterns once misread.
+    "Congratulations on finding a great candidate!",
+    "Please tell everyone on the panel I said thanks.",
+    "No offense taken at all, I understand completely.",
+    "I'd welcome the chance to interview again for future roles.",
 ])
 def test_false_positive_traps_trip_no_principle(trap):
     breaking = [f for f in run_rules(Draft(trap)) if f.breaks_principle]
