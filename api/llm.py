@@ -15,6 +15,7 @@ Errors are raised as LlmError subclasses; routes map them to the SPEC's statuses
 
 import asyncio
 import json
+import logging
 import os
 import random
 import re
@@ -118,6 +119,8 @@ def litellm_module() -> Any:
     os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     import litellm
 
+    # Provider errors are handled and reported here; litellm's own warnings would only add noise to logs.
+    logging.getLogger("LiteLLM").setLevel(logging.ERROR)
     litellm.suppress_debug_info = True
     litellm.telemetry = False
     # A parameter a provider does not take (e.g. response_format) is dropped instead of failing the call.
@@ -262,11 +265,15 @@ def parse_answer(content: str | None, schema: type[Answer], finish_reason: str |
 def _prepared_messages(model: str, messages: list[dict], schema: type[BaseModel]) -> tuple[list[dict], Any]:
     if supports_schema(model):
         return list(messages), schema
-    schema_text = json.dumps(schema.model_json_schema(), indent=1)
-    format_message = {"role": "system", "content": load_prompt(FORMAT_PROMPT).substitute(schema=schema_text)}
+    format_message = {"role": "system", "content": _format_prompt(schema)}
     # Next to the caller's system prompt, so a conversation still ends with its last user turn.
     leading = next((i for i, m in enumerate(messages) if m.get("role") != "system"), len(messages))
     return [*messages[:leading], format_message, *messages[leading:]], None
+
+
+@cache
+def _format_prompt(schema: type[BaseModel]) -> str:
+    return load_prompt(FORMAT_PROMPT).substitute(schema=json.dumps(schema.model_json_schema(), indent=1))
 
 
 async def _structured_from(

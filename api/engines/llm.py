@@ -14,6 +14,7 @@ engine with degraded: true otherwise:
 - empty, truncated, malformed or wrong-schema output, twice     -> 502 llm_bad_output
 """
 
+import asyncio
 import math
 import time
 from collections import OrderedDict
@@ -103,15 +104,19 @@ class LlmEngine:
         cached = self.cache.get(key)
         if cached is not None:
             return _from_cache(cached, started)
-        scored = score_draft(request.draft, request.context or CoachContext())
         messages = coach_messages(request)
+        call = asyncio.create_task(complete_structured(
+            model, messages, CoachAnswer, settings=self.settings, timeout_s=self.settings.timeout_s,
+            fallbacks=self._fallbacks(model),
+        ))
         try:
-            answer, usage = await complete_structured(
-                model, messages, CoachAnswer, settings=self.settings, timeout_s=self.settings.timeout_s,
-                fallbacks=self._fallbacks(model),
-            )
+            # The local scoring runs in a thread while the request is on the wire, so it adds no latency.
+            scored = await asyncio.to_thread(score_draft, request.draft, request.context or CoachContext())
+            answer, usage = await call
         except LlmError as error:
             return self._failed(request, error, strict)
+        finally:
+            call.cancel()
         response = await self._checked_response(request, scored, messages, answer, usage, started)
         if not response.engine.degraded:
             self.cache.put(key, response)
@@ -192,14 +197,18 @@ class LlmEngine:
         reason = None
         if options.rewrite:
             text = answer.rewrite
-            problems = rewrite_problems(text, request, scored.scores.overall)
+            scored_rewrite = score_draft(text, context) if text and text.strip() else None
+            problems = rewrite_problems(text, request, scored.scores.overall, scored_rewrite)
             if problems:
-                text, problems = await self._retry_rewrite(request, scored, messages, answer, problems, usage, started)
-            if problems:
+                text, scored_rewrite, problems = await self._retry_rewrite(
+                    request, scored, messages, answer, problems, usage, started
+                )
+            if problems or text is None or scored_rewrite is None:
                 text = local_rewrite(request.draft, context)
+                scored_rewrite = score_draft(text, context)
                 reason = "The model's rewrite failed the server's checks twice (" + problems[0].rstrip(".") + \
                     "); the rewrite is the local engine's."
-            rewrite = Rewrite(text=text, scores=score_draft(text, context).scores)  # type: ignore[arg-type]
+            rewrite = Rewrite(text=text, scores=scored_rewrite.scores)
         return CoachResponse(
             id=response_id(),
             scores=scored.scores,
@@ -214,23 +223,25 @@ class LlmEngine:
     async def _retry_rewrite(
         self, request: CoachRequest, scored: ScoredDraft, messages: list[dict], answer: CoachAnswer,
         problems: list[str], usage: LlmUsage, started: float,
-    ) -> tuple[str | None, list[str]]:
-        """One more model call listing what was wrong with the rewrite; returns the new rewrite and its problems."""
+    ) -> tuple[str | None, ScoredDraft | None, list[str]]:
+        """One more model call listing what was wrong with the rewrite; the new rewrite, its scores and problems."""
         remaining = self.settings.timeout_s - (time.perf_counter() - started)
         if remaining <= 0.05:
-            return None, problems
+            return None, None, problems
         try:
             retried, retry_usage = await complete_structured(
                 usage.model or self.settings.model or "", repair_messages(messages, answer, problems), CoachAnswer,
                 settings=self.settings, timeout_s=remaining,
             )
         except LlmError:
-            return None, problems
+            return None, None, problems
         usage.prompt_tokens += retry_usage.prompt_tokens
         usage.completion_tokens += retry_usage.completion_tokens
         if retry_usage.cost_usd is not None:
             usage.cost_usd = (usage.cost_usd or 0.0) + retry_usage.cost_usd
-        return retried.rewrite, rewrite_problems(retried.rewrite, request, scored.scores.overall)
+        text = retried.rewrite
+        scored_rewrite = score_draft(text, request.context or CoachContext()) if text and text.strip() else None
+        return text, scored_rewrite, rewrite_problems(text, request, scored.scores.overall, scored_rewrite)
 
     def _failed(self, request: CoachRequest, error: LlmError, strict: bool) -> CoachResponse:
         if strict:

@@ -12,7 +12,7 @@ from api.engines.rewrite import _NOT_A_LETTER
 from api.llm import load_prompt
 from api.rules.base import SEVERITY_RANK
 from api.schemas import MAX_DRAFT_CHARS, CoachContext, CoachOptions, CoachRequest, Critique, Severity
-from api.scoring.scorer import score_draft
+from api.scoring.scorer import ScoredDraft, score_draft
 from api.scoring.text import matching_copy
 
 PROMPT_VERSION = "coach-v1"
@@ -179,15 +179,16 @@ _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _WORDS = re.compile(r"[a-z0-9][a-z0-9'\u2019-]*")
 
 
-def rewrite_problems(rewrite: str | None, request: CoachRequest, draft_overall: int) -> list[str]:
-    """Why the model's rewrite cannot be used; empty when it can."""
+def rewrite_problems(rewrite: str | None, request: CoachRequest, draft_overall: int,
+                     scored: ScoredDraft | None = None) -> list[str]:
+    """Why the model's rewrite cannot be used; empty when it can. scored: the rewrite's, if already known."""
     if rewrite is None or not rewrite.strip():
         return ["The rewrite was missing or empty."]
     if len(rewrite) > MAX_DRAFT_CHARS:
         return [f"The rewrite is longer than {MAX_DRAFT_CHARS} characters."]
     context = request.context or CoachContext()
     problems: list[str] = []
-    scored = score_draft(rewrite, context)
+    scored = scored or score_draft(rewrite, context)
     if scored.scores.overall < draft_overall:
         problems.append(
             f"The rewrite scores {scored.scores.overall}/100, below the draft's {draft_overall}; it must not be worse."

@@ -1,0 +1,200 @@
+"""`python -m bench.llm_bench`: the llm engine's overhead, concurrency, memory and prompt size, as ratios.
+
+Everything runs against the fake OpenAI-compatible server from tests/fakes on a loopback port,
+so the numbers measure this service, not a provider.
+"""
+
+import asyncio
+import json
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the fake server lives with the tests
+
+from fakes.openai_server import FakeOpenAI, Reply  # noqa: E402
+
+from api.engines.llm import LlmEngine  # noqa: E402
+from api.engines.llm_checks import CoachAnswer, coach_messages, rewrite_problems  # noqa: E402
+from api.engines.rewrite import local_rewrite  # noqa: E402
+from api.llm import _prepared_messages, litellm_module  # noqa: E402
+from api.schemas import CoachRequest  # noqa: E402
+from api.scoring.scorer import score_draft  # noqa: E402
+from api.settings import Settings  # noqa: E402
+from bench.drafts import draft_pool  # noqa: E402
+
+MODEL = "openai/fake-coach"
+OVERHEAD_LATENCY_S = 0.05
+CONCURRENT_LATENCY_S = 0.5
+CONCURRENT_REQUESTS = 200
+SAMPLES = 40
+
+
+def scripted_answers(drafts: list[str]) -> dict[str, str]:
+    """A valid answer per draft whose rewrite passes the server's checks, so each coach is one call."""
+    answers = {}
+    for draft in drafts:
+        request = CoachRequest(draft=draft)
+        overall = score_draft(draft).scores.overall
+        rewrite = next((r for r in (local_rewrite(draft), draft) if not rewrite_problems(r, request, overall)), None)
+        if rewrite is None:
+            continue
+        answers[draft] = json.dumps({"summary": "Warm and clear.", "critiques": [
+            {"principle": "networking", "severity": "info", "quote": draft.split()[0],
+             "message": "Consider offering to stay in touch.", "suggestion": None}], "rewrite": rewrite})
+    return answers
+
+
+def answer_from(answers: dict[str, str], delay_s: float):
+    def reply(body: dict) -> Reply:
+        user = body["messages"][-1]["content"]
+        found = re.search(r"<<<DRAFT (\w+)>>>\n(.*)\n<<<END DRAFT \1>>>", user, re.DOTALL)
+        return Reply(content=answers[found.group(2)] if found else "", delay_s=delay_s)
+    return reply
+
+
+def settings_for(fake: "FakeProcess") -> Settings:
+    return Settings(_env_file=None, model=MODEL, api_base=fake.url, api_key="bench", cache_size=0,
+                    timeout_s=60, call_timeout_s=60, retries=0)
+
+
+async def overhead(fake: "FakeProcess", drafts: list[str], samples: int = SAMPLES,
+                   latency_s: float = OVERHEAD_LATENCY_S) -> dict:
+    """Coach p50 against a bare litellm.acompletion of the same prompt to the same server."""
+    litellm = litellm_module()
+    engine = LlmEngine(settings_for(fake))
+    coach_ms: list[float] = []
+    bare_ms: list[float] = []
+    for index in range(samples + 3):
+        request = CoachRequest(draft=drafts[index % len(drafts)])
+        messages, _ = _prepared_messages(MODEL, coach_messages(request), CoachAnswer)
+        started = time.perf_counter()
+        await litellm.acompletion(model=MODEL, messages=messages, api_base=fake.url, api_key="bench")
+        bare = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        response = await engine.coach(request, None, strict=True)
+        coached = (time.perf_counter() - started) * 1000
+        assert not response.engine.degraded, response.engine.reason
+        if index >= 3:  # the first calls open connections
+            bare_ms.append(bare)
+            coach_ms.append(coached)
+    coach_p50, bare_p50 = statistics.median(coach_ms), statistics.median(bare_ms)
+    return {"coach_p50_ms": coach_p50, "bare_p50_ms": bare_p50, "ratio": coach_p50 / bare_p50,
+            "overhead_ms": coach_p50 - bare_p50, "fake_latency_ms": latency_s * 1000}
+
+
+async def concurrency(fake: "FakeProcess", drafts: list[str]) -> dict:
+    """Wall time of many concurrent coach requests against one request's time."""
+    engine = LlmEngine(settings_for(fake))
+    started = time.perf_counter()
+    await engine.coach(CoachRequest(draft=drafts[0]), None, strict=True)
+    single_s = time.perf_counter() - started
+    started = time.perf_counter()
+    responses = await asyncio.gather(
+        *(engine.coach(CoachRequest(draft=d), None, strict=True) for d in drafts[:CONCURRENT_REQUESTS]),
+        return_exceptions=True,
+    )
+    wall_s = time.perf_counter() - started
+    failures = sum(1 for r in responses if isinstance(r, BaseException) or r.engine.degraded)
+    return {"requests": CONCURRENT_REQUESTS, "single_s": single_s, "wall_s": wall_s,
+            "ratio": wall_s / single_s, "failures": failures}
+
+
+def memory() -> dict:
+    """RSS of a fresh process with the app loaded, before and after litellm is imported."""
+    code = (
+        "import json\n"
+        "def rss():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmRSS'): return int(line.split()[1]) / 1024\n"
+        "import api.app; api.app.create_app(); before = rss()\n"
+        "from api.llm import litellm_module; litellm_module(); print(json.dumps([before, rss()]))\n"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    before, after = json.loads(output.stdout.strip().splitlines()[-1])
+    return {"app_mib": before, "with_litellm_mib": after, "ratio": after / before}
+
+
+def prompt_size(draft: str) -> dict:
+    """Prompt tokens for one 150-word draft, with the schema sent as response_format or in the prompt."""
+    litellm = litellm_module()
+    messages = coach_messages(CoachRequest(draft=draft))
+    with_schema_in_prompt, _ = _prepared_messages(MODEL, messages, CoachAnswer)
+    counted = litellm.token_counter(model="gpt-4o-mini", messages=messages)
+    in_prompt = litellm.token_counter(model="gpt-4o-mini", messages=with_schema_in_prompt)
+    draft_tokens = litellm.token_counter(model="gpt-4o-mini", text=draft)
+    return {"draft_words": len(draft.split()), "draft_tokens": draft_tokens, "prompt_tokens": counted,
+            "prompt_tokens_schema_in_prompt": in_prompt, "ratio": counted / draft_tokens}
+
+
+def serve_fake(delay_s: float) -> None:
+    """Child-process mode: serve the scripted answers with delay_s latency until stdin closes."""
+    with FakeOpenAI(default=answer_from(scripted_answers(bench_drafts()), delay_s)) as fake:
+        print(fake.port, flush=True)
+        sys.stdin.read()
+
+
+def bench_drafts() -> list[str]:
+    return draft_pool(CONCURRENT_REQUESTS * 2, 120, 180)
+
+
+class FakeProcess:
+    """The fake server in its own process, so its work does not share this process's GIL."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.llm_bench", "serve-fake", str(delay_s)],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        self.url = f"http://127.0.0.1:{int(self.process.stdout.readline())}/v1"  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        self.process.stdin.close()  # type: ignore[union-attr]
+        self.process.wait(timeout=10)
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["serve-fake"]:
+        serve_fake(float(sys.argv[2]))
+        return
+    print("Preparing answers and loading litellm ...", flush=True)
+    drafts = list(scripted_answers(bench_drafts()))[:CONCURRENT_REQUESTS]
+    litellm_module()
+    results: dict = {}
+    runs = (
+        ("overhead", OVERHEAD_LATENCY_S, lambda fake: overhead(fake, drafts)),
+        ("overhead_slow_model", CONCURRENT_LATENCY_S,
+         lambda fake: overhead(fake, drafts, samples=12, latency_s=CONCURRENT_LATENCY_S)),
+        ("concurrency", CONCURRENT_LATENCY_S, lambda fake: concurrency(fake, drafts)),
+    )
+    for name, delay_s, run in runs:
+        fake = FakeProcess(delay_s)
+        try:
+            results[name] = asyncio.run(run(fake))
+        finally:
+            fake.close()
+    results["memory"] = memory()
+    sized = min(drafts, key=lambda d: abs(len(d.split()) - 150))
+    results["prompt"] = prompt_size(sized)
+
+    c, m, p = results["concurrency"], results["memory"], results["prompt"]
+    for o in (results["overhead"], results["overhead_slow_model"]):
+        print(f"llm coach p50 vs bare litellm ({o['fake_latency_ms']:.0f} ms fake model): "
+              f"{o['coach_p50_ms']:.1f} ms vs {o['bare_p50_ms']:.1f} ms, ratio {o['ratio']:.3f} "
+              f"(+{o['overhead_ms']:.1f} ms; target within 10%)")
+    print(f"{c['requests']} concurrent coach requests (500 ms fake model): {c['wall_s']:.2f} s vs one "
+          f"request {c['single_s']:.2f} s, ratio {c['ratio']:.2f} ({c['failures']} failed or degraded)")
+    print(f"RSS: app {m['app_mib']:.0f} MiB, with litellm loaded {m['with_litellm_mib']:.0f} MiB, "
+          f"ratio {m['ratio']:.2f}")
+    print(f"Prompt for a {p['draft_words']}-word draft ({p['draft_tokens']} tokens): {p['prompt_tokens']} "
+          f"prompt tokens with response_format, {p['prompt_tokens_schema_in_prompt']} with the schema in "
+          f"the prompt; ratio to the draft {p['ratio']:.1f}")
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
