@@ -323,3 +323,44 @@ def test_live_openai_model():
     settings = Settings(_env_file=None, model=os.environ.get("REPLY_COACH_LIVE_MODEL", "openai/gpt-4o-mini"))
     response = asyncio.run(LlmEngine(settings).coach(CoachRequest(draft=DRAFT), None, strict=True))
     assert response.engine.name == "llm" and response.rewrite is not None
+
+
+def test_a_model_that_takes_a_json_schema_gets_response_format(fake, settings):
+    fake.enqueue(Reply.json(answer()))
+    engine = LlmEngine(settings)
+    response = asyncio.run(engine.coach(CoachRequest(draft=DRAFT), "openai/gpt-4o-mini", strict=True))
+    sent = fake.calls[0].body
+    assert sent["response_format"]["type"] == "json_schema"
+    assert set(sent["response_format"]["json_schema"]["schema"]["properties"]) == {"summary", "critiques", "rewrite"}
+    assert "json schema" not in fake.calls[0].prompt_text.lower()
+    assert response.engine.model == "openai/gpt-4o-mini"
+    assert response.usage.cost_usd is not None and response.usage.cost_usd > 0
+
+
+def test_no_rewrite_asked_means_no_rewrite_checks(fake, settings):
+    fake.enqueue(Reply.json(answer(rewrite=None)))
+    response = coach(settings, options=CoachOptions(rewrite=False))
+    assert response.rewrite is None and not response.engine.degraded and len(fake.calls) == 1
+    assert "set `rewrite` to null" in fake.calls[0].messages[-1]["content"]
+
+
+def test_a_stream_cut_mid_answer_is_repaired_once(fake, settings):
+    body = json.dumps(answer())
+    fake.enqueue(Reply(content=body, chunks=[body[:60]], finish_reason="length"), Reply.json(answer()))
+    engine = LlmEngine(settings)
+
+    async def collect():
+        return [event async for event in engine.coach_stream(CoachRequest(draft=DRAFT), None, True)]
+
+    events = asyncio.run(collect())
+    assert events[-1][0] == "result" and not events[-1][1].engine.degraded
+    assert len(fake.calls) == 2 and "cut off" in fake.calls[1].messages[-1]["content"]
+
+
+@pytest.mark.live
+@pytest.mark.skipif(not os.environ.get("ANTHROPIC_API_KEY"), reason="needs ANTHROPIC_API_KEY")
+def test_live_anthropic_model():
+    model = os.environ.get("REPLY_COACH_LIVE_ANTHROPIC_MODEL", "anthropic/claude-3-5-haiku-latest")
+    response = asyncio.run(LlmEngine(Settings(_env_file=None, model=model)).coach(
+        CoachRequest(draft=DRAFT), None, strict=True))
+    assert response.engine.name == "llm" and response.rewrite is not None
