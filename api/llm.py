@@ -389,7 +389,7 @@ def _classify(error: Exception, litellm: Any) -> tuple[LlmError, bool]:
     status = getattr(error, "status_code", None)
     if isinstance(error, litellm.RateLimitError) or status == 429:
         return LlmUnavailable("The model provider is rate limiting requests.", _retry_after(error)), True
-    if isinstance(error, litellm.APIConnectionError) and status in (None, 500):
+    if isinstance(error, litellm.APIConnectionError) or "connection error" in str(error).lower():
         return LlmUnavailable("The model provider could not be reached."), True
     if isinstance(status, int) and status >= 500:
         return LlmUnavailable(f"The model provider failed with status {status}.", _retry_after(error)), True

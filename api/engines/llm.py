@@ -40,7 +40,7 @@ from api.engines.llm_checks import (
 from api.engines.local import coach_locally
 from api.engines.rewrite import local_rewrite
 from api.errors import ApiError
-from api.llm import LlmError, LlmUsage, complete_structured, stream_structured
+from api.llm import LlmBadOutput, LlmError, LlmUsage, complete_structured, stream_structured
 from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, Critique, EngineInfo, Rewrite, Usage
 from api.scoring.scorer import ScoredDraft, score_draft
 from api.settings import Settings
@@ -174,7 +174,9 @@ class LlmEngine:
         except LlmError as error:
             yield self._failed_event(request, error, strict)
             return
-        assert answer is not None
+        if answer is None:
+            yield self._failed_event(request, LlmBadOutput("The model's stream ended without an answer."), strict)
+            return
         response = await self._checked_response(request, scored, messages, answer, usage, started)
         if not response.engine.degraded:
             self.cache.put(key, response)
