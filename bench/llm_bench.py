@@ -100,8 +100,17 @@ async def concurrency(fake: "FakeProcess", drafts: list[str]) -> dict:
     )
     wall_s = time.perf_counter() - started
     failures = sum(1 for r in responses if isinstance(r, BaseException) or r.engine.degraded)
+    # The same calls through bare litellm: what is left over is this service's own CPU work.
+    litellm = litellm_module()
+    prompts = [_prepared_messages(MODEL, coach_messages(CoachRequest(draft=d)), CoachAnswer)[0]
+               for d in drafts[:CONCURRENT_REQUESTS]]
+    started = time.perf_counter()
+    await asyncio.gather(*(litellm.acompletion(model=MODEL, messages=m, api_base=fake.url, api_key="bench")
+                           for m in prompts))
+    bare_wall_s = time.perf_counter() - started
     return {"requests": CONCURRENT_REQUESTS, "single_s": single_s, "wall_s": wall_s,
-            "ratio": wall_s / single_s, "failures": failures}
+            "ratio": wall_s / single_s, "failures": failures, "bare_wall_s": bare_wall_s,
+            "ratio_to_bare": wall_s / bare_wall_s}
 
 
 def memory() -> dict:
@@ -187,7 +196,8 @@ def main() -> None:
               f"{o['coach_p50_ms']:.1f} ms vs {o['bare_p50_ms']:.1f} ms, ratio {o['ratio']:.3f} "
               f"(+{o['overhead_ms']:.1f} ms; target within 10%)")
     print(f"{c['requests']} concurrent coach requests (500 ms fake model): {c['wall_s']:.2f} s vs one "
-          f"request {c['single_s']:.2f} s, ratio {c['ratio']:.2f} ({c['failures']} failed or degraded)")
+          f"request {c['single_s']:.2f} s, ratio {c['ratio']:.2f} ({c['failures']} failed or degraded); "
+          f"bare litellm {c['bare_wall_s']:.2f} s, ratio to bare {c['ratio_to_bare']:.2f}")
     print(f"RSS: app {m['app_mib']:.0f} MiB, with litellm loaded {m['with_litellm_mib']:.0f} MiB, "
           f"ratio {m['ratio']:.2f}")
     print(f"Prompt for a {p['draft_words']}-word draft ({p['draft_tokens']} tokens): {p['prompt_tokens']} "
