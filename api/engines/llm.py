@@ -110,7 +110,7 @@ class LlmEngine:
             fallbacks=self._fallbacks(model),
         ))
         try:
-            # The local scoring runs in a thread while the request is on the wire, so it adds no latency.
+            # The draft is scored in a thread while the request is on the wire rather than before sending it.
             scored = await asyncio.to_thread(score_draft, request.draft, request.context or CoachContext())
             answer, usage = await call
         except LlmError as error:
