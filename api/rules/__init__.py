@@ -5,7 +5,8 @@ import tomllib
 from importlib import resources
 
 from api.rules import checks
-from api.rules.base import SEVERITY_RANK, Draft, Finding, Rule, compile_patterns, pattern_check
+from api.rules.base import SEVERITY_RANK, Draft, Finding, Rule, pattern_check
+from api.rules.prefilter import PatternSet
 
 
 def _read(name: str) -> list[dict]:
@@ -13,11 +14,11 @@ def _read(name: str) -> list[dict]:
 
 
 def _pattern_rule(entry: dict) -> Rule:
-    unless = compile_patterns(entry["unless"]) if entry.get("unless") else None
+    unless = PatternSet(entry["unless"]) if entry.get("unless") else None
     return Rule(
         id=entry["id"], principle=entry["principle"], severity=entry["severity"],
         message=entry["message"], suggestion=entry.get("suggestion"),
-        check=pattern_check(compile_patterns(entry["patterns"]), unless),
+        check=pattern_check(PatternSet(entry["patterns"]), unless),
     )
 
 

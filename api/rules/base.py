@@ -3,8 +3,9 @@
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
+from api.rules.prefilter import PatternSet
 from api.schemas import CoachContext, CritiquePrinciple, Severity
 from api.scoring.text import Span, matching_copy, split_sentences, word_count
 
@@ -39,12 +40,29 @@ class Draft:
         return matching_copy(self.text)
 
     @cached_property
+    def lowered(self) -> str:
+        """The matching copy lower-cased, for the literal prefilters of pattern sets."""
+        return self.matching.lower()
+
+    @cached_property
     def sentences(self) -> list[Span]:
         return split_sentences(self.text)
 
     @cached_property
     def word_count(self) -> int:
         return word_count(self.text)
+
+    @cached_property
+    def signals(self) -> frozenset[str]:
+        """Ids of the signals (what shows a principle) anywhere in the draft."""
+        from api.scoring.signals import signals_in_sentence
+
+        return frozenset().union(*(signals_in_sentence(probe.text) for probe in self.probes))
+
+    @cached_property
+    def probes(self) -> list["SentenceProbe"]:
+        """Each sentence of the matching copy, framed so line anchors behave as in the whole draft."""
+        return [_probe(self.matching, sentence) for sentence in self.sentences]
 
     def span(self, start: int, end: int) -> Span:
         return Span(start, end, self.text[start:end])
@@ -79,27 +97,58 @@ class Rule:
         ]
 
 
+@dataclass(frozen=True)
+class SentenceProbe:
+    """A sentence as patterns see it: `lead + sentence + trail`, where the frame says whether the
+    sentence starts or ends a line, so `^` and `$` mean what they mean in the whole draft."""
+
+    sentence: Span
+    text: str
+    lead: int
+
+
+_LINE_EDGE = "\n"
+_MID_LINE_LEAD = "x "
+_MID_LINE_TRAIL = " x"
+
+
+def _probe(matching: str, sentence: Span) -> SentenceProbe:
+    before = matching[:sentence.start].rstrip(" \t")
+    after = matching[sentence.end:].lstrip(" \t")
+    lead = _LINE_EDGE if not before or before.endswith("\n") else _MID_LINE_LEAD
+    trail = _LINE_EDGE if not after or after.startswith("\n") else _MID_LINE_TRAIL
+    return SentenceProbe(sentence, lead + matching[sentence.start:sentence.end] + trail, len(lead))
+
+
 def compile_patterns(patterns: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE | re.MULTILINE)
 
 
-def pattern_check(pattern: re.Pattern[str], unless: re.Pattern[str] | None = None) -> Check:
-    """Spans where pattern matches the draft, skipping sentences that also match unless."""
+def pattern_check(patterns: PatternSet, unless: PatternSet | None = None) -> Check:
+    """Spans where any pattern matches a sentence of the draft, unless that sentence matches unless.
+
+    Patterns are sentence-sized, so each sentence's matches are cached: as a candidate types, only
+    the sentence being edited is matched again.
+    """
+
+    @lru_cache(maxsize=4096)
+    def spans_in(probe: str, lead: int, length: int) -> tuple[tuple[int, int], ...]:
+        lowered = probe.lower()
+        if unless is not None and unless.search(probe, lowered) is not None:
+            return ()
+        found: list[tuple[int, int]] = []
+        for match in patterns.finditer(probe, lowered):
+            # Matches that run into the frame are cut back to the sentence.
+            start = min(max(match.start() - lead, 0), length)
+            end = min(max(match.end() - lead, 0), length)
+            if start < end and (start, end) not in found:
+                found.append((start, end))
+        return tuple(found)
 
     def check(draft: Draft) -> Iterable[Span]:
-        for match in pattern.finditer(draft.matching):
-            start, end = match.span()
-            if start == end:
-                continue
-            if unless is not None and _sentence_matches(draft, start, unless):
-                continue
-            yield draft.span(start, end)
+        for probe in draft.probes:
+            sentence = probe.sentence
+            for start, end in spans_in(probe.text, probe.lead, sentence.end - sentence.start):
+                yield draft.span(sentence.start + start, sentence.start + end)
 
     return check
-
-
-def _sentence_matches(draft: Draft, offset: int, pattern: re.Pattern[str]) -> bool:
-    for sentence in draft.sentences:
-        if sentence.start <= offset < sentence.end:
-            return pattern.search(draft.matching, sentence.start, sentence.end) is not None
-    return False

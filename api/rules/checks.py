@@ -2,10 +2,10 @@
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from api.rules.base import Draft, compile_patterns
-from api.scoring.signals import has_signal
-from api.scoring.text import Span, word_count
+from api.scoring.text import Span, matching_copy, word_count
 
 LONG_DRAFT_WORDS = 220
 LONG_SENTENCE_WORDS = 38
@@ -53,32 +53,32 @@ def apology_spiral(draft: Draft) -> Iterable[Span]:
 
 def curt_reply(draft: Draft) -> Iterable[None]:
     """A reply of a few words with no thanks in it reads as a door quietly shut."""
-    if draft.word_count <= 4 and not has_signal(draft.matching, "reputation.gratitude"):
+    if draft.word_count <= 4 and "reputation.gratitude" not in draft.signals:
         yield None
 
 
 def no_thanks(draft: Draft) -> Iterable[None]:
-    if not has_signal(draft.matching, "reputation.gratitude"):
+    if "reputation.gratitude" not in draft.signals:
         yield None
 
 
 def no_sign_off(draft: Draft) -> Iterable[None]:
-    if draft.word_count > 4 and not has_signal(draft.matching, "reputation.sign_off"):
+    if draft.word_count > 4 and "reputation.sign_off" not in draft.signals:
         yield None
 
 
 def no_door_open(draft: Draft) -> Iterable[None]:
-    if not has_signal(draft.matching, "door_open.future"):
+    if "door_open.future" not in draft.signals:
         yield None
 
 
 def no_feedback_ask(draft: Draft) -> Iterable[None]:
-    if draft.context.ask_for_feedback is not False and not has_signal(draft.matching, "feedback.polite_ask"):
+    if draft.context.ask_for_feedback is not False and "feedback.polite_ask" not in draft.signals:
         yield None
 
 
 def no_stay_in_touch(draft: Draft) -> Iterable[None]:
-    if not has_signal(draft.matching, "networking.stay_in_touch"):
+    if "networking.stay_in_touch" not in draft.signals:
         yield None
 
 
@@ -89,8 +89,13 @@ def too_long(draft: Draft) -> Iterable[None]:
 
 def long_sentences(draft: Draft) -> Iterable[Span]:
     for sentence in draft.sentences:
-        if word_count(sentence.text) > LONG_SENTENCE_WORDS:
+        if _sentence_words(sentence.text) > LONG_SENTENCE_WORDS:
             yield sentence
+
+
+@lru_cache(maxsize=8192)
+def _sentence_words(sentence: str) -> int:
+    return word_count(sentence)
 
 
 def grade_too_high(draft: Draft) -> Iterable[None]:
@@ -110,22 +115,28 @@ _QUESTION = re.compile(r"[^.!?\n]*\?")
 
 def hostile_about_them(draft: Draft) -> Iterable[Span]:
     """Sentences about the reader or their company that read strongly negative, whatever the words."""
+    for sentence in draft.sentences:
+        if _is_hostile_about_them(sentence.text):
+            yield sentence
+
+
+@lru_cache(maxsize=8192)
+def _is_hostile_about_them(sentence: str) -> bool:
     from api.scoring.signals import SIGNALS
     from api.scoring.tone import sentiment
 
-    gratitude = SIGNALS["reputation.gratitude"].pattern
-    for sentence in draft.sentences:
-        about_them = len(_ABOUT_THEM.findall(sentence.text))
-        if word_count(sentence.text) < 4 or about_them == 0 or len(_ABOUT_ME.findall(sentence.text)) >= about_them:
-            continue
-        if gratitude.search(draft.matching, sentence.start, sentence.end):
-            continue
-        if sentiment(sentence.text) <= -0.6:
-            yield sentence
+    about_them = len(_ABOUT_THEM.findall(sentence))
+    if word_count(sentence) < 4 or about_them == 0 or len(_ABOUT_ME.findall(sentence)) >= about_them:
+        return False
+    if SIGNALS["reputation.gratitude"].pattern.search(matching_copy(sentence)):
+        return False
+    return sentiment(sentence) <= -0.6
 
 
 def interrogation(draft: Draft) -> Iterable[Span]:
     """Three or more questions in a reply to a rejection read as an interrogation of the decision."""
+    if draft.text.count("?") < 3:
+        return
     questions = [m for m in _QUESTION.finditer(draft.text) if m.group().strip()]
     if len(questions) >= 3:
         for match in questions[2:]:

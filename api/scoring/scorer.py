@@ -7,7 +7,7 @@ from api.rules import Draft, Finding, run_rules
 from api.schemas import CoachContext, Scores
 from api.scoring.grace import grace_score, principle_scores, verdict
 from api.scoring.readability import prepare_readability, readability
-from api.scoring.signals import signals_present
+from api.scoring.signals import SIGNALS
 from api.scoring.tone import prepare_tone, tone
 
 
@@ -20,8 +20,8 @@ class ScoredDraft:
 def score_draft(text: str, context: CoachContext | None = None, disabled_rules: frozenset[str] = frozenset()) -> ScoredDraft:
     draft = Draft(text, context or CoachContext())
     findings = run_rules(draft, disabled_rules)
-    signals = list(signals_present(draft.matching))
-    draft_tone = tone(text, findings, draft.word_count)
+    signals = [SIGNALS[signal_id] for signal_id in sorted(draft.signals)]
+    draft_tone = tone(text, [s.text for s in draft.sentences], findings, draft.word_count)
     draft_readability = readability(text, words=draft.word_count, sentences=len(draft.sentences))
     principles = principle_scores(findings, signals)
     overall = grace_score(principles, findings, draft_tone, draft_readability)

@@ -4,9 +4,11 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
 from api.principles import PrincipleId
+from api.rules.prefilter import PatternSet
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,7 @@ class Signal:
     id: str
     principle: PrincipleId
     pattern: re.Pattern[str]
+    patterns: PatternSet
 
 
 def _load_signals() -> dict[str, Signal]:
@@ -23,6 +26,7 @@ def _load_signals() -> dict[str, Signal]:
             id=entry["id"],
             principle=entry["principle"],
             pattern=re.compile("|".join(f"(?:{p})" for p in entry["patterns"]), re.IGNORECASE | re.MULTILINE),
+            patterns=PatternSet(entry["patterns"]),
         )
         for entry in raw["signal"]
     }
@@ -37,3 +41,10 @@ def has_signal(matching_text: str, signal_id: str) -> bool:
 
 def signals_present(matching_text: str) -> Iterable[Signal]:
     return (signal for signal in SIGNALS.values() if signal.pattern.search(matching_text))
+
+
+@lru_cache(maxsize=8192)
+def signals_in_sentence(probe: str) -> frozenset[str]:
+    """Ids of the signals in one framed sentence (see api.rules.base.SentenceProbe); cached per sentence."""
+    lowered = probe.lower()
+    return frozenset(s.id for s in SIGNALS.values() if s.patterns.search(probe, lowered) is not None)

@@ -1,5 +1,6 @@
 """Tone of a draft: sentiment (VADER), politeness, hostility, anxiety and a one-word label."""
 
+import math
 import re
 from collections.abc import Sequence
 from functools import cache, lru_cache
@@ -40,8 +41,26 @@ def sentiment(text: str) -> float:
     return float(_analyzer().polarity_scores(text)["compound"])
 
 
-def tone(text: str, findings: Sequence[Finding], word_count: int) -> Tone:
-    compound = sentiment(text)
+@lru_cache(maxsize=8192)
+def _marker_counts(sentence: str) -> tuple[int, int]:
+    """Anxious words and politeness markers in one sentence; cached like its sentiment."""
+    return len(_ANXIOUS_WORDS.findall(sentence)), len(_POLITE_MARKERS.findall(sentence))
+
+
+_VADER_ALPHA = 15.0  # VADER's normalisation constant: compound = raw / sqrt(raw^2 + alpha)
+
+
+def draft_sentiment(sentences: Sequence[str]) -> float:
+    """VADER's compound for the whole draft, summed from its cached per-sentence scores."""
+    raw = 0.0
+    for sentence in sentences:
+        compound = max(-0.9999, min(0.9999, sentiment(sentence)))
+        raw += compound * math.sqrt(_VADER_ALPHA / (1 - compound * compound))
+    return raw / math.sqrt(raw * raw + _VADER_ALPHA) if raw else 0.0
+
+
+def tone(text: str, sentences: Sequence[str], findings: Sequence[Finding], word_count: int) -> Tone:
+    compound = draft_sentiment(sentences)
     breaking = [f for f in findings if f.breaks_principle]
 
     hostility = sum(_HOSTILE_WEIGHT[f.severity] for f in breaking if f.rule.startswith(_HOSTILE_RULES))
@@ -49,11 +68,11 @@ def tone(text: str, findings: Sequence[Finding], word_count: int) -> Tone:
         hostility += round(25 * -compound)
     hostility = min(100, hostility)
 
+    anxious_words, polite_markers = map(sum, zip(*(_marker_counts(s) for s in sentences), strict=True)) if sentences else (0, 0)
     anxiety = sum(20 for f in breaking if f.rule.startswith(_ANXIOUS_RULES))
-    anxiety += 12 * len(_ANXIOUS_WORDS.findall(text))
+    anxiety += 12 * anxious_words
     anxiety = min(100, anxiety)
 
-    polite_markers = len(_POLITE_MARKERS.findall(text))
     # Density matters more than count: three courtesies in a rant do not make it polite.
     density = polite_markers / max(1.0, word_count / 25)
     politeness = round(30 + 22 * min(density, 3.0) + 6 * min(polite_markers, 5) - 0.6 * hostility)
