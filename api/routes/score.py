@@ -1,4 +1,4 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.deps import JsonBody
 from api.errors_doc import ERROR_RESPONSES
@@ -9,6 +9,8 @@ router = APIRouter(prefix="/v1", tags=["score"])
 
 
 @router.post("/score", response_model=Scores, dependencies=[JsonBody], responses=ERROR_RESPONSES)
-async def score(request: ScoreRequest) -> Scores:
+async def score(request: ScoreRequest) -> Response:
     """Scores only: no model, no rewrite; fast enough for every pause in typing."""
-    return score_draft(request.text, request.context).scores
+    # Scores is already validated; serialising it directly skips FastAPI's second validation pass.
+    scores = score_draft(request.text, request.context).scores
+    return Response(scores.model_dump_json(), media_type="application/json")

@@ -25,14 +25,20 @@ _ACRONYMS = frozenset(
 )
 
 
+_MAYBE_SHOUTING = re.compile(r"[A-Z]{2}|!!|!\?|\?\?")
+
+
 def shouting(draft: Draft) -> Iterable[Span]:
     """Runs of three or more capitalised words, long capitalised words, and runs of exclamation marks."""
+    if not _MAYBE_SHOUTING.search(draft.text):
+        return
     for match in _CAPS_RUN.finditer(draft.text):
         tokens = re.findall(r"[A-Z']+", match.group())
         if not all(token in _ACRONYMS for token in tokens):
             yield draft.span(*match.span())
+    caps_runs = _caps_runs(draft)
     for match in _SHOUTED_WORD.finditer(draft.text):
-        inside_run = any(s.start <= match.start() < s.end for s in _caps_runs(draft))
+        inside_run = any(s.start <= match.start() < s.end for s in caps_runs)
         if not inside_run and match.group() not in _ACRONYMS and len(match.group()) >= 5:
             yield draft.span(*match.span())
     for match in _EXCLAMATION_RUN.finditer(draft.text):
@@ -45,6 +51,8 @@ def _caps_runs(draft: Draft) -> list[Span]:
 
 def apology_spiral(draft: Draft) -> Iterable[Span]:
     """Every apology after the first: one 'sorry' is courtesy, several read as a spiral."""
+    if not any(word in draft.lowered for word in ("sorry", "apolog", "forgive", "my bad")):
+        return
     apologies = list(_APOLOGY.finditer(draft.matching))
     if len(apologies) >= 2:
         for match in apologies[1:]:

@@ -34,7 +34,7 @@ def split_sentences(text: str) -> list[Span]:
     spans: list[Span] = []
     start = 0
     for end_match in _SENTENCE_END.finditer(text):
-        if _ABBREVIATION_END.search(text, start, end_match.end()):
+        if _ABBREVIATION_END.search(text, max(start, end_match.start() - 8), end_match.end()):
             continue
         _append_trimmed(text, start, end_match.end(), spans)
         start = end_match.end()
