@@ -9,15 +9,15 @@ from api.errors import ApiError
 from api.settings import Settings
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_coach_service(request: Request) -> CoachService:
+async def get_coach_service(request: Request) -> CoachService:
     return request.app.state.coach_service
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     content_type = request.headers.get("content-type", "")
     if content_type.split(";", 1)[0].strip().lower() != "application/json":
         raise ApiError(415, "unsupported_media_type", "Send the request body as application/json.")
