@@ -1,5 +1,6 @@
 """The application factory: routes, the error envelope, CORS, body limits and start-up loading."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -34,6 +35,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare_scoring()
+        # The pronouncing dictionary is a few hundred thousand long-lived objects; frozen, the
+        # garbage collector stops re-scanning them on every full collection.
+        gc.collect()
+        gc.freeze()
         yield
 
     app = FastAPI(

@@ -2,10 +2,11 @@
 data/checks.toml (their checks live in checks.py). Find any rule by its dotted id with one grep."""
 
 import tomllib
+from functools import lru_cache
 from importlib import resources
 
 from api.rules import checks
-from api.rules.base import SEVERITY_RANK, Draft, Finding, Rule, pattern_check
+from api.rules.base import SEVERITY_RANK, Draft, Finding, Rule, sentence_check, sentence_pattern_spans
 from api.rules.prefilter import PatternSet
 
 
@@ -15,10 +16,11 @@ def _read(name: str) -> list[dict]:
 
 def _pattern_rule(entry: dict) -> Rule:
     unless = PatternSet(entry["unless"]) if entry.get("unless") else None
+    spans_in = sentence_pattern_spans(PatternSet(entry["patterns"]), unless)
     return Rule(
         id=entry["id"], principle=entry["principle"], severity=entry["severity"],
         message=entry["message"], suggestion=entry.get("suggestion"),
-        check=pattern_check(PatternSet(entry["patterns"]), unless),
+        check=sentence_check(spans_in), sentence_spans=spans_in,
     )
 
 
@@ -46,7 +48,10 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset()) -> list[Find
 
     A span already claimed by a more severe finding of the same principle is not reported twice.
     """
-    findings = [f for rule in RULES.values() if rule.id not in disabled for f in rule.findings(draft)]
+    active = [rule for rule in RULES.values() if rule.id not in disabled]
+    sentence_rules = tuple(rule for rule in active if rule.sentence_spans is not None)
+    findings = [f for rule in active if rule.sentence_spans is None for f in rule.findings(draft)]
+    findings += _sentence_findings(draft, sentence_rules)
     findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start if f.start is not None else -1, f.rule))
     kept: list[Finding] = []
     for finding in findings:
@@ -58,6 +63,37 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset()) -> list[Find
             continue
         kept.append(finding)
     return kept
+
+
+# Sentence rules by the identity of the rule set, so a cached hit list always matches its rules.
+_RULE_SETS: dict[tuple[int, ...], tuple[Rule, ...]] = {}
+
+
+def _sentence_findings(draft: Draft, rules: tuple[Rule, ...]) -> list[Finding]:
+    key = tuple(map(id, rules))
+    if _RULE_SETS.get(key) is not rules:
+        if len(_RULE_SETS) > 32:
+            _RULE_SETS.clear()
+        _RULE_SETS[key] = rules
+    findings = []
+    for probe in draft.probes:
+        sentence = probe.sentence
+        for index, start, end in _sentence_hits(probe.text, probe.lead, sentence.end - sentence.start, key):
+            findings.append(rules[index].finding(
+                sentence.start + start, sentence.start + end, draft.text[sentence.start + start:sentence.start + end]
+            ))
+    return findings
+
+
+@lru_cache(maxsize=8192)
+def _sentence_hits(probe: str, lead: int, length: int, rule_set: tuple[int, ...]) -> tuple[tuple[int, int, int], ...]:
+    """Every sentence rule's spans in one framed sentence; cached, so only edited sentences are matched again."""
+    rules = _RULE_SETS[rule_set]
+    return tuple(
+        (index, start, end)
+        for index, rule in enumerate(rules)
+        for start, end in rule.sentence_spans(probe, lead, length)  # type: ignore[misc]
+    )
 
 
 __all__ = ["RULES", "Draft", "Finding", "Rule", "run_rules"]

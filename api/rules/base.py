@@ -3,7 +3,7 @@
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from api.rules.prefilter import PatternSet
 from api.schemas import CoachContext, CritiquePrinciple, Severity
@@ -84,6 +84,12 @@ class Rule:
     message: str
     suggestion: str | None
     check: Check
+    # For rules that look at one sentence at a time: (framed sentence, lead, length) -> spans.
+    sentence_spans: Callable[[str, int, int], tuple[tuple[int, int], ...]] | None = None
+
+    def finding(self, start: int | None, end: int | None, quote: str | None) -> Finding:
+        return Finding(rule=self.id, principle=self.principle, severity=self.severity,
+                       message=self.message, suggestion=self.suggestion, start=start, end=end, quote=quote)
 
     def findings(self, draft: Draft) -> list[Finding]:
         return [
@@ -124,14 +130,11 @@ def compile_patterns(patterns: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE | re.MULTILINE)
 
 
-def pattern_check(patterns: PatternSet, unless: PatternSet | None = None) -> Check:
-    """Spans where any pattern matches a sentence of the draft, unless that sentence matches unless.
+def sentence_pattern_spans(
+    patterns: PatternSet, unless: PatternSet | None = None
+) -> Callable[[str, int, int], tuple[tuple[int, int], ...]]:
+    """Spans where any pattern matches one framed sentence, or none if the sentence matches unless."""
 
-    Patterns are sentence-sized, so each sentence's matches are cached: as a candidate types, only
-    the sentence being edited is matched again.
-    """
-
-    @lru_cache(maxsize=4096)
     def spans_in(probe: str, lead: int, length: int) -> tuple[tuple[int, int], ...]:
         lowered = probe.lower()
         if unless is not None and unless.search(probe, lowered) is not None:
@@ -144,6 +147,12 @@ def pattern_check(patterns: PatternSet, unless: PatternSet | None = None) -> Che
             if start < end and (start, end) not in found:
                 found.append((start, end))
         return tuple(found)
+
+    return spans_in
+
+
+def sentence_check(spans_in: Callable[[str, int, int], tuple[tuple[int, int], ...]]) -> Check:
+    """A draft-wide check made of a per-sentence one."""
 
     def check(draft: Draft) -> Iterable[Span]:
         for probe in draft.probes:
