@@ -25,11 +25,15 @@ def _pattern_rule(entry: dict) -> Rule:
 
 
 def _function_rule(entry: dict) -> Rule:
-    return Rule(
-        id=entry["id"], principle=entry["principle"], severity=entry["severity"],
-        message=entry["message"], suggestion=entry.get("suggestion"),
-        check=getattr(checks, entry["check"]),
-    )
+    check = getattr(checks, entry["check"])
+    common = dict(id=entry["id"], principle=entry["principle"], severity=entry["severity"],
+                  message=entry["message"], suggestion=entry.get("suggestion"))
+    if getattr(check, "per_sentence", False):
+        def spans_in(probe: str, lead: int, length: int, check=check) -> tuple[tuple[int, int], ...]:
+            return tuple(check(probe[lead:lead + length]))
+
+        return Rule(**common, check=sentence_check(spans_in), sentence_spans=spans_in)
+    return Rule(**common, check=check)
 
 
 def _load_rules() -> dict[str, Rule]:

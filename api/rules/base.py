@@ -119,10 +119,14 @@ _MID_LINE_TRAIL = " x"
 
 
 def _probe(matching: str, sentence: Span) -> SentenceProbe:
-    before = matching[:sentence.start].rstrip(" \t")
-    after = matching[sentence.end:].lstrip(" \t")
-    lead = _LINE_EDGE if not before or before.endswith("\n") else _MID_LINE_LEAD
-    trail = _LINE_EDGE if not after or after.startswith("\n") else _MID_LINE_TRAIL
+    before = sentence.start - 1
+    while before >= 0 and matching[before] in " \t":
+        before -= 1
+    after = sentence.end
+    while after < len(matching) and matching[after] in " \t":
+        after += 1
+    lead = _LINE_EDGE if before < 0 or matching[before] == "\n" else _MID_LINE_LEAD
+    trail = _LINE_EDGE if after >= len(matching) or matching[after] == "\n" else _MID_LINE_TRAIL
     return SentenceProbe(sentence, lead + matching[sentence.start:sentence.end] + trail, len(lead))
 
 

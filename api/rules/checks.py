@@ -28,25 +28,29 @@ _ACRONYMS = frozenset(
 _MAYBE_SHOUTING = re.compile(r"[A-Z]{2}|!!|!\?|\?\?")
 
 
-def shouting(draft: Draft) -> Iterable[Span]:
+def per_sentence(check):
+    """Marks a check that reads one sentence at a time, so its results are cached per sentence."""
+    check.per_sentence = True
+    return check
+
+
+@per_sentence
+def shouting(sentence: str) -> list[tuple[int, int]]:
     """Runs of three or more capitalised words, long capitalised words, and runs of exclamation marks."""
-    if not _MAYBE_SHOUTING.search(draft.text):
-        return
-    for match in _CAPS_RUN.finditer(draft.text):
-        tokens = re.findall(r"[A-Z']+", match.group())
+    if not _MAYBE_SHOUTING.search(sentence):
+        return []
+    spans: list[tuple[int, int]] = []
+    caps_runs = [m.span() for m in _CAPS_RUN.finditer(sentence)]
+    for start, end in caps_runs:
+        tokens = re.findall(r"[A-Z']+", sentence[start:end])
         if not all(token in _ACRONYMS for token in tokens):
-            yield draft.span(*match.span())
-    caps_runs = _caps_runs(draft)
-    for match in _SHOUTED_WORD.finditer(draft.text):
-        inside_run = any(s.start <= match.start() < s.end for s in caps_runs)
+            spans.append((start, end))
+    for match in _SHOUTED_WORD.finditer(sentence):
+        inside_run = any(start <= match.start() < end for start, end in caps_runs)
         if not inside_run and match.group() not in _ACRONYMS and len(match.group()) >= 5:
-            yield draft.span(*match.span())
-    for match in _EXCLAMATION_RUN.finditer(draft.text):
-        yield draft.span(*match.span())
-
-
-def _caps_runs(draft: Draft) -> list[Span]:
-    return [draft.span(*m.span()) for m in _CAPS_RUN.finditer(draft.text)]
+            spans.append(match.span())
+    spans.extend(match.span() for match in _EXCLAMATION_RUN.finditer(sentence))
+    return spans
 
 
 def apology_spiral(draft: Draft) -> Iterable[Span]:
