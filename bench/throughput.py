@@ -14,17 +14,30 @@ ROUND_MAX_REQUESTS = 20_000
 TARGET = 0.5
 
 
-def _payloads(port: int) -> tuple[list[bytes], list[bytes]]:
+def _as_you_type(drafts: list[str], step: int = 2) -> list[str]:
+    """Every draft as it grows while being typed, a couple of words at a time."""
+    texts = []
+    for draft in drafts:
+        words = draft.split(" ")
+        texts.extend(" ".join(words[:end]) for end in range(step, len(words) + 1, step))
+    return texts
+
+
+def _payloads(port: int, workload: str) -> tuple[list[bytes], list[bytes]]:
+    # "pool": 50 finished drafts sent again and again (a page re-scored on every pause);
+    # "typing": each request a new text, as a draft grows word by word (only its last sentence is new).
     drafts = draft_pool(50, 120, 180)
+    if workload == "typing":
+        drafts = _as_you_type(drafts)
     score = [build_request("/v1/score", json.dumps({"text": d}).encode(), port) for d in drafts]
     # The bare route receives the very same bodies, so the ratio measures the scoring work alone.
     bare = [build_request("/bench/bare", json.dumps({"text": d}).encode(), port) for d in drafts]
     return bare, score
 
 
-async def _run() -> dict:
+async def _run(workload: str) -> dict:
     port = free_port()
-    bare, score = _payloads(port)
+    bare, score = _payloads(port, workload)
     with Server(python_module("bench.serve_app", "--port", str(port)), port) as server:
         await server.wait_until(score[0])
         # Warm both routes (first-request work, allocator growth) before any round counts.
@@ -41,6 +54,7 @@ async def _run() -> dict:
     bare_rps = statistics.median(r.rps for r in rounds["bare"])
     score_rps = statistics.median(r.rps for r in rounds["score"])
     return {
+        "workload": workload,
         "connections": CONNECTIONS,
         "rounds_per_route": PAIRS,
         "bare_rps": round(bare_rps, 1),
@@ -57,8 +71,14 @@ async def _run() -> dict:
 
 
 def main() -> dict:
-    result = asyncio.run(_run())
-    print(f"throughput ({CONNECTIONS} keep-alive connections, {PAIRS} alternating rounds of <= {ROUND_SECONDS:.0f} s)")
+    result = _report(asyncio.run(_run("pool")))
+    result["typing"] = _report(asyncio.run(_run("typing")))
+    return result
+
+
+def _report(result: dict) -> dict:
+    print(f"throughput, workload {result['workload']} ({CONNECTIONS} keep-alive connections, "
+          f"{PAIRS} alternating rounds of <= {ROUND_SECONDS:.0f} s)")
     print(f"  bare   {result['bare_rps']:8.1f} req/s   rounds {result['rounds_rps']['bare']}")
     print(f"  score  {result['score_rps']:8.1f} req/s   rounds {result['rounds_rps']['score']}")
     print(f"  ratio score/bare {result['ratio']:.3f} (target >= {TARGET})")
