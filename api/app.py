@@ -37,7 +37,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prepare_scoring()
         # The pronouncing dictionary is a few hundred thousand long-lived objects; frozen, the
         # garbage collector stops re-scanning them on every full collection.
-        gc.collect()
         gc.freeze()
         yield
 
