@@ -22,7 +22,8 @@ def principle_scores(findings: Sequence[Finding], signals: Sequence[Signal]) -> 
         breaks = [f for f in findings if f.principle == principle.id and f.breaks_principle]
         if breaks:
             worst = min(BROKEN_SCORE[f.severity] for f in breaks)
-            score = worst - 10 * (len(breaks) - 1) + 3 * min(shown, 3)
+            rules = len({f.rule for f in breaks})
+            score = worst - 10 * (rules - 1) - 3 * (len(breaks) - rules) + 3 * min(shown, 3)
             scores[principle.id] = PrincipleScore(score=_clamp(score), status="broken")
         elif shown:
             scores[principle.id] = PrincipleScore(score=_clamp(SHOWN_SCORE + SHOWN_STEP * (shown - 1)), status="shown")
@@ -36,7 +37,10 @@ def grace_score(
 ) -> int:
     weighted = sum(p.weight * principles[p.id].score for p in PRINCIPLES)
     breaking = [f for f in findings if f.breaks_principle]
-    penalty = sum(14 if f.severity == "critical" else 9 for f in breaking)
+    # Each rule broken costs in full; the same problem again (a second shouted line) costs less.
+    first_of_rule = {f.rule: f for f in reversed(breaking)}
+    penalty = sum(14 if f.severity == "critical" else 9 for f in first_of_rule.values())
+    penalty += 3 * (len(breaking) - len(first_of_rule))
     adjusted = weighted - penalty - 0.25 * tone.hostility - 0.1 * tone.anxiety + 0.12 * (tone.politeness - 50)
     adjusted += 4 * tone.sentiment
     if readability.words > 220:
@@ -48,7 +52,10 @@ def grace_score(
 
 def verdict(overall: int, findings: Sequence[Finding]) -> Verdict:
     breaking = [f for f in findings if f.breaks_principle]
-    if overall < RETHINK_BELOW or any(f.severity == "critical" for f in breaking) or len(breaking) >= 4:
+    # Many problems of one kind (every sentence in capitals) call for edits; problems across three
+    # or more principles call for starting over.
+    broken_principles = {f.principle for f in breaking}
+    if overall < RETHINK_BELOW or any(f.severity == "critical" for f in breaking) or len(broken_principles) >= 3:
         return "rethink"
     if breaking or overall < READY_AT:
         return "revise"

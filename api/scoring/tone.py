@@ -63,7 +63,9 @@ def tone(text: str, sentences: Sequence[str], findings: Sequence[Finding], word_
     compound = draft_sentiment(sentences)
     breaking = [f for f in findings if f.breaks_principle]
 
-    hostility = sum(_HOSTILE_WEIGHT[f.severity] for f in breaking if f.rule.startswith(_HOSTILE_RULES))
+    hostile = [f for f in breaking if f.rule.startswith(_HOSTILE_RULES)]
+    hostile_rules = {f.rule: f for f in reversed(hostile)}
+    hostility = sum(_HOSTILE_WEIGHT[f.severity] for f in hostile_rules.values()) + 5 * (len(hostile) - len(hostile_rules))
     if compound < -0.3:
         hostility += round(25 * -compound)
     hostility = min(100, hostility)
