@@ -2,11 +2,12 @@
 data/checks.toml (their checks live in checks.py). Find any rule by its dotted id with one grep."""
 
 import tomllib
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
 from api.rules import checks
-from api.rules.base import SEVERITY_RANK, Draft, Finding, Rule, sentence_check, sentence_pattern_spans
+from api.rules.base import SEVERITY_RANK, Draft, Finding, Rule, Span, sentence_check, sentence_pattern_spans
 from api.rules.prefilter import PatternSet
 
 
@@ -33,6 +34,11 @@ def _function_rule(entry: dict) -> Rule:
             return tuple(check(probe[lead:lead + length]))
 
         return Rule(**common, check=sentence_check(spans_in), sentence_spans=spans_in)
+    if getattr(check, "reads_findings", False):
+        def check_alone(draft: Draft, check=check) -> Iterable[Span | None]:
+            return check(draft, _base_findings(draft, RULES.values()))
+
+        return Rule(**common, check=check_alone, derived_check=check)
     return Rule(**common, check=check)
 
 
@@ -53,9 +59,10 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset()) -> list[Find
     A span already claimed by a more severe finding of the same principle is not reported twice.
     """
     active = [rule for rule in RULES.values() if rule.id not in disabled]
-    sentence_rules = tuple(rule for rule in active if rule.sentence_spans is not None)
-    findings = [f for rule in active if rule.sentence_spans is None for f in rule.findings(draft)]
-    findings += _sentence_findings(draft, sentence_rules)
+    findings = _base_findings(draft, active)
+    for rule in active:
+        if rule.derived_check is not None:
+            findings += rule.findings_from(rule.derived_check(draft, findings))
     findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start if f.start is not None else -1, f.rule))
     kept: list[Finding] = []
     for finding in findings:
@@ -67,6 +74,14 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset()) -> list[Find
             continue
         kept.append(finding)
     return kept
+
+
+def _base_findings(draft: Draft, rules: Iterable[Rule]) -> list[Finding]:
+    """Findings of every rule that does not read other rules' findings."""
+    rules = [rule for rule in rules if rule.derived_check is None]
+    sentence_rules = tuple(rule for rule in rules if rule.sentence_spans is not None)
+    findings = [f for rule in rules if rule.sentence_spans is None for f in rule.findings(draft)]
+    return findings + _sentence_findings(draft, sentence_rules)
 
 
 # Sentence rules by the identity of the rule set, so a cached hit list always matches its rules.

@@ -86,20 +86,20 @@ class Rule:
     check: Check
     # For rules that look at one sentence at a time: (framed sentence, lead, length) -> spans.
     sentence_spans: Callable[[str, int, int], tuple[tuple[int, int], ...]] | None = None
+    # For rules that read what the other rules found: (draft, their findings) -> spans.
+    derived_check: Callable[[Draft, list[Finding]], Iterable[Span | None]] | None = None
 
     def finding(self, start: int | None, end: int | None, quote: str | None) -> Finding:
         return Finding(rule=self.id, principle=self.principle, severity=self.severity,
                        message=self.message, suggestion=self.suggestion, start=start, end=end, quote=quote)
 
     def findings(self, draft: Draft) -> list[Finding]:
+        return self.findings_from(self.check(draft))
+
+    def findings_from(self, spans: Iterable[Span | None]) -> list[Finding]:
         return [
-            Finding(
-                rule=self.id, principle=self.principle, severity=self.severity,
-                message=self.message, suggestion=self.suggestion,
-                start=span.start if span else None, end=span.end if span else None,
-                quote=span.text if span else None,
-            )
-            for span in self.check(draft)
+            self.finding(span.start, span.end, span.text) if span else self.finding(None, None, None)
+            for span in spans
         ]
 
 

@@ -155,3 +155,54 @@ def interrogation(draft: Draft) -> Iterable[Span]:
             text = match.group()
             start = match.start() + len(text) - len(text.lstrip())
             yield draft.span(start, match.end())
+
+
+def reads_findings(check):
+    """Marks a check that judges the draft from what the other rules found in it."""
+    check.reads_findings = True
+    return check
+
+
+# Anger, pressure or pleading aimed at the decision, in a reply that never accepts it, shows
+# someone who has not moved on: the resilience principle is broken as well.
+_NOT_MOVED_ON = frozenset({
+    "reputation.insult", "reputation.blame", "reputation.sarcasm", "reputation.passive_aggression",
+    "reputation.threat", "reputation.profanity", "reputation.venting", "reputation.hostile_sentence",
+    "feedback.demands_reasons", "feedback.interrogation", "confidence.begging",
+})
+# Contempt, threats and closed doors end the relationship with everyone who met the candidate.
+_BURNS_BRIDGES = frozenset({
+    "reputation.insult", "reputation.threat", "reputation.profanity", "reputation.sarcasm", "door_open.closed",
+})
+
+
+def _signals_outside_findings(draft: Draft, findings: list) -> frozenset[str]:
+    """Signals of the sentences nothing objects to: "won't be applying again" is no door left open."""
+    from api.scoring.signals import signals_in_sentence
+
+    # Shouting is about form: a polite line in capitals still says what it says.
+    flagged = [(f.start, f.end) for f in findings
+               if f.breaks_principle and f.start is not None and f.rule != "reputation.shouting"]
+    return frozenset().union(*(
+        signals_in_sentence(probe.text) for probe in draft.probes
+        if not any(start < probe.sentence.end and probe.sentence.start < end for start, end in flagged)
+    ))
+
+
+@reads_findings
+def not_accepting(draft: Draft, findings: list) -> Iterable[Span | None]:
+    trigger = next((f for f in findings if f.rule in _NOT_MOVED_ON and f.start is not None), None)
+    if trigger is None or any(f.principle == "resilience" for f in findings):
+        return
+    # A reply that also accepts, looks ahead or names something learned has one bad line, not this.
+    if not _signals_outside_findings(draft, findings) & {"resilience.acceptance", "resilience.growth", "door_open.future"}:
+        yield draft.span(trigger.start, trigger.end)
+
+
+@reads_findings
+def burns_bridges(draft: Draft, findings: list) -> Iterable[Span | None]:
+    trigger = next((f for f in findings if f.rule in _BURNS_BRIDGES and f.start is not None), None)
+    if trigger is None or any(f.principle == "networking" and f.breaks_principle for f in findings):
+        return
+    if not _signals_outside_findings(draft, findings) & {"networking.stay_in_touch", "door_open.future"}:
+        yield draft.span(trigger.start, trigger.end)

@@ -14,8 +14,12 @@ from api.schemas import CoachContext
 from api.scoring.scorer import score_draft
 from api.scoring.text import word_count
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "drafts.jsonl"
-ROWS = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+DATA = Path(__file__).resolve().parents[1] / "data"
+ROWS = [
+    json.loads(line)
+    for name in ("drafts.jsonl", "drafts_validation.jsonl", "drafts_validation_2.jsonl")
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()
+]
 POOR = [row for row in ROWS if row["label"] == "poor"]
 GOOD = [row for row in ROWS if row["label"] == "good"]
 PHRASES_TEXT = resources.files("api.engines.data").joinpath("phrases.toml").read_text("utf-8")

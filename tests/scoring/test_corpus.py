@@ -1,4 +1,5 @@
-"""The scorer against the labelled tuning corpus (tests/data/drafts.jsonl).
+"""The scorer against the labelled draft sets in tests/data: the tuning corpus and two sets
+written separately to check that the scorer generalises beyond it.
 
 Thresholds are the product's bar, not today's numbers: good drafts must rank above poor ones,
 broken principles must be found, and good drafts must rarely be told off.
@@ -8,18 +9,22 @@ import json
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 from api.schemas import CoachContext
 from api.scoring.scorer import ScoredDraft, score_draft
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "drafts.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data"
+CORPUS = DATA / "drafts.jsonl"
+DRAFT_SETS = ["drafts.jsonl", "drafts_validation.jsonl", "drafts_validation_2.jsonl"]
 MIN_AUC = 0.98
 MIN_FLAG_RECALL = 0.90
 MAX_GOOD_WARNED = 0.10
 
 
 @cache
-def scored_corpus() -> tuple[tuple[dict, ScoredDraft], ...]:
-    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def scored_corpus(name: str = "drafts.jsonl") -> tuple[tuple[dict, ScoredDraft], ...]:
+    rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
     return tuple((row, score_draft(row["draft"], CoachContext(**(row["context"] or {})))) for row in rows)
 
 
@@ -37,17 +42,19 @@ def test_corpus_is_labelled_as_expected():
         assert (row["label"] == "poor") == bool(row["flags"]), row["id"]
 
 
-def test_ranking_auc_good_over_poor():
-    good = [scored.scores.overall for row, scored in scored_corpus() if row["label"] == "good"]
-    poor = [scored.scores.overall for row, scored in scored_corpus() if row["label"] == "poor"]
+@pytest.mark.parametrize("name", DRAFT_SETS)
+def test_ranking_auc_good_over_poor(name):
+    good = [scored.scores.overall for row, scored in scored_corpus(name) if row["label"] == "good"]
+    poor = [scored.scores.overall for row, scored in scored_corpus(name) if row["label"] == "poor"]
     auc = ranking_auc(good, poor)
     assert auc >= MIN_AUC, f"AUC {auc:.3f} < {MIN_AUC}"
 
 
-def test_poor_drafts_have_their_broken_principles_flagged():
+@pytest.mark.parametrize("name", DRAFT_SETS)
+def test_poor_drafts_have_their_broken_principles_flagged(name):
     expected = found = 0
     missed = []
-    for row, scored in scored_corpus():
+    for row, scored in scored_corpus(name):
         for principle in row["flags"]:
             expected += 1
             if scored.scores.principles[principle].status == "broken":
@@ -58,8 +65,9 @@ def test_poor_drafts_have_their_broken_principles_flagged():
     assert recall >= MIN_FLAG_RECALL, f"flag recall {recall:.3f} < {MIN_FLAG_RECALL}; missed {missed}"
 
 
-def test_good_drafts_are_rarely_warned():
-    good = [(row, scored) for row, scored in scored_corpus() if row["label"] == "good"]
+@pytest.mark.parametrize("name", DRAFT_SETS)
+def test_good_drafts_are_rarely_warned(name):
+    good = [(row, scored) for row, scored in scored_corpus(name) if row["label"] == "good"]
     warned = [row["id"] for row, scored in good if any(f.severity != "info" for f in scored.findings)]
     rate = len(warned) / len(good)
     assert rate <= MAX_GOOD_WARNED, f"{rate:.2%} of good drafts warned: {warned}"
