@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from api.rules.base import Draft, compile_patterns
+from api.scoring.readability import is_dictionary_word
 from api.scoring.text import Span, matching_copy, word_count
 
 LONG_DRAFT_WORDS = 220
@@ -47,7 +48,10 @@ def shouting(sentence: str) -> list[tuple[int, int]]:
             spans.append((start, end))
     for match in _SHOUTED_WORD.finditer(sentence):
         inside_run = any(start <= match.start() < end for start, end in caps_runs)
-        if not inside_run and match.group() not in _ACRONYMS and len(match.group()) >= 5:
+        # A lone capitalised word is shouting only if it is an ordinary word ("MISTAKE"), not a
+        # name or acronym the dictionary lacks ("CRISPR").
+        if not inside_run and match.group() not in _ACRONYMS and len(match.group()) >= 5 \
+                and is_dictionary_word(match.group()):
             spans.append(match.span())
     spans.extend(match.span() for match in _EXCLAMATION_RUN.finditer(sentence))
     return spans

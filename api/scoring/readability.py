@@ -41,6 +41,12 @@ def load_pronouncing_dictionary() -> None:
         _count_syllables.get_cmudict = lambda lang: _pronunciations  # type: ignore[assignment]
 
 
+def is_dictionary_word(word: str) -> bool:
+    """Whether the pronouncing dictionary knows the word (names and acronyms mostly it does not)."""
+    load_pronouncing_dictionary()
+    return word.lower() in _pronunciations  # type: ignore[operator]
+
+
 def prepare_readability() -> None:
     """Load the dictionary and warm textstat's own first-use work (hyphenation tables, word lists)."""
     load_pronouncing_dictionary()
