@@ -9,6 +9,7 @@ import html
 import re
 import tomllib
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -122,12 +123,7 @@ def _split_parts(draft: Draft, findings: list[Finding]) -> _Parts:
 
 
 def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext, seed: int) -> str:
-    fill = _fill_values(names)
-
-    def phrase(kind: str) -> str:
-        variants = _PHRASES[kind]
-        return variants[(seed + zlib.crc32(kind.encode())) % len(variants)].format(**fill)
-
+    phrase = _phrase_picker(names, seed)
     by_slot: dict[str, list[str]] = {slot: [] for slot in [*_SLOT_SIGNALS, "content"]}
     for sentence in body:
         slot = next((slot for slot, ids in _SLOT_SIGNALS.items() if _has(ids, sentence)), "content")
@@ -145,22 +141,13 @@ def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext
     if len(closing) < 2 or (names.company and names.company not in mentioned):
         closing.append(phrase("wish"))
 
-    kept = _within_budget(opening, by_slot["content"], closing, names)
-    greeting = _greeting(parts.greeting, names, phrase)
-    sign_off = parts.sign_off or phrase("sign_off")
-    signature = f"{sign_off}\n{names.sender}" if names.sender and names.sender not in sign_off else sign_off
-    paragraphs = [greeting, " ".join(opening + kept), " ".join(closing), signature]
-    return "\n\n".join(p for p in paragraphs if p)
+    kept = _within_budget(opening, by_slot["content"], closing)
+    return _letter(parts, names, phrase, opening + kept, closing)
 
 
 def _light_touch(draft: Draft, parts: _Parts, names: Names, context: CoachContext, seed: int) -> str:
     """A draft that breaks nothing keeps its words; only missing essentials are added, long ones trimmed."""
-    fill = _fill_values(names)
-
-    def phrase(kind: str) -> str:
-        variants = _PHRASES[kind]
-        return variants[(seed + zlib.crc32(kind.encode())) % len(variants)].format(**fill)
-
+    phrase = _phrase_picker(names, seed)
     text = draft.matching
     opening = [] if _has(_SLOT_SIGNALS["thanks"], text) else [phrase("thanks")]
     closing = [] if _has(_SLOT_SIGNALS["door_open"], text) else [phrase("door_open")]
@@ -173,14 +160,30 @@ def _light_touch(draft: Draft, parts: _Parts, names: Names, context: CoachContex
         body.remove(max(removable, key=word_count))
     if not opening and not closing and len(body) == len(parts.body) and parts.sign_off:
         return draft.text.strip()
+    return _letter(parts, names, phrase, opening + body, closing)
+
+
+def _phrase_picker(names: Names, seed: int) -> Callable[[str], str]:
+    """Picks one variant of each added part, by the draft's own text, filled with the given names."""
+    fill = _fill_values(names)
+
+    def phrase(kind: str) -> str:
+        variants = _PHRASES[kind]
+        return variants[(seed + zlib.crc32(kind.encode())) % len(variants)].format(**fill)
+
+    return phrase
+
+
+def _letter(parts: _Parts, names: Names, phrase: Callable[[str], str], body: list[str], closing: list[str]) -> str:
+    """Greeting, body, closing lines and signature, as paragraphs."""
     greeting = _greeting(parts.greeting, names, phrase)
     sign_off = parts.sign_off or phrase("sign_off")
     signature = f"{sign_off}\n{names.sender}" if names.sender and names.sender not in sign_off else sign_off
-    paragraphs = [greeting, " ".join(opening + body), " ".join(closing), signature]
+    paragraphs = [greeting, " ".join(body), " ".join(closing), signature]
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def _greeting(draft_greeting: str | None, names: Names, phrase) -> str:
+def _greeting(draft_greeting: str | None, names: Names, phrase: Callable[[str], str]) -> str:
     if names.recipient and (draft_greeting is None or not _mentions_name(draft_greeting, names.recipient)):
         return phrase("greeting_named")
     if draft_greeting:
@@ -192,7 +195,7 @@ def _mentions_name(text: str, name: str) -> bool:
     return any(len(part) > 2 and part in text for part in name.replace(".", " ").split())
 
 
-def _within_budget(opening: list[str], body: list[str], closing: list[str], names: Names) -> list[str]:
+def _within_budget(opening: list[str], body: list[str], closing: list[str]) -> list[str]:
     budget = MAX_REWRITE_WORDS - 8 - sum(word_count(s) for s in opening + closing)
     kept: list[str] = []
     for sentence in body:
