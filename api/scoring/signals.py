@@ -2,7 +2,6 @@
 
 import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -37,10 +36,6 @@ SIGNALS: dict[str, Signal] = _load_signals()
 
 def has_signal(matching_text: str, signal_id: str) -> bool:
     return SIGNALS[signal_id].pattern.search(matching_text) is not None
-
-
-def signals_present(matching_text: str) -> Iterable[Signal]:
-    return (signal for signal in SIGNALS.values() if signal.pattern.search(matching_text))
 
 
 @lru_cache(maxsize=8192)
