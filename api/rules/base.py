@@ -7,7 +7,7 @@ from functools import cached_property
 
 from api.rules.prefilter import PatternSet
 from api.schemas import CoachContext, CritiquePrinciple, Severity
-from api.scoring.text import Span, matching_copy, split_sentences, word_count
+from api.scoring.text import Span, matching_copy, sentence_word_count, split_sentences
 
 SEVERITY_RANK: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 
@@ -50,7 +50,7 @@ class Draft:
 
     @cached_property
     def word_count(self) -> int:
-        return word_count(self.text)
+        return sum(sentence_word_count(sentence.text) for sentence in self.sentences)
 
     @cached_property
     def signals(self) -> frozenset[str]:

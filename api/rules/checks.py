@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from api.rules.base import Draft, compile_patterns
 from api.scoring.readability import is_dictionary_word
-from api.scoring.text import Span, matching_copy, word_count
+from api.scoring.text import Span, matching_copy, sentence_word_count, word_count
 
 LONG_DRAFT_WORDS = 220
 LONG_SENTENCE_WORDS = 38
@@ -105,13 +105,8 @@ def too_long(draft: Draft) -> Iterable[None]:
 
 def long_sentences(draft: Draft) -> Iterable[Span]:
     for sentence in draft.sentences:
-        if _sentence_words(sentence.text) > LONG_SENTENCE_WORDS:
+        if sentence_word_count(sentence.text) > LONG_SENTENCE_WORDS:
             yield sentence
-
-
-@lru_cache(maxsize=8192)
-def _sentence_words(sentence: str) -> int:
-    return word_count(sentence)
 
 
 def grade_too_high(draft: Draft) -> Iterable[None]:

@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # One character in, one character out, so offsets found in the matching copy are offsets in
 # the draft as sent.
@@ -58,3 +59,9 @@ def words(text: str) -> list[str]:
 
 def word_count(text: str) -> int:
     return len(words(text))
+
+
+@lru_cache(maxsize=8192)
+def sentence_word_count(sentence: str) -> int:
+    """Words in one sentence; cached, since a draft being typed repeats most of its sentences."""
+    return word_count(sentence)
