@@ -1,5 +1,6 @@
 """The application factory: routes, the error envelope, CORS, body limits and start-up loading."""
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -38,7 +39,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The pronouncing dictionary is a few hundred thousand long-lived objects; frozen, the
         # garbage collector stops re-scanning them on every full collection.
         gc.freeze()
+        # litellm takes seconds to import; with a model configured it loads while the local engine
+        # already serves, and /readyz reports the llm engine once it is in.
+        warm_up = asyncio.create_task(app.state.coach_service.warm_up())
         yield
+        warm_up.cancel()
 
     app = FastAPI(
         title="Reply Coach",

@@ -18,6 +18,21 @@ class CoachService:
     def llm_configured(self) -> bool:
         return bool(self.settings.model)
 
+    def llm_ready(self) -> bool:
+        """A model is configured and its client is loaded."""
+        if not self.llm_configured:
+            return False
+        from api.llm import litellm_loaded
+
+        return litellm_loaded()
+
+    async def warm_up(self) -> None:
+        """Load the model client in the background when a model is configured, so the first request need not."""
+        if self.llm_configured:
+            from api.llm import load_litellm
+
+            await load_litellm()
+
     def _wants_llm(self, request: CoachRequest) -> bool:
         options = request.options or CoachOptions()
         if options.model is not None and options.model not in self.settings.model_allow_list:

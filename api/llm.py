@@ -128,6 +128,10 @@ def litellm_module() -> Any:
     return litellm
 
 
+def litellm_loaded() -> bool:
+    return litellm_module.cache_info().currsize > 0
+
+
 async def load_litellm() -> None:
     """Import litellm in a worker thread, so the first model request does not stall the event loop."""
     if litellm_module.cache_info().currsize == 0:

@@ -16,7 +16,8 @@ def healthz() -> HealthResponse:
 
 @router.get("/readyz", response_model=ReadyResponse, responses={503: {"model": ReadyResponse}})
 def readyz(service: CoachDep) -> JSONResponse:
-    """Ready to serve, and which engines can: local once its dictionary is loaded, llm once a model is set."""
-    engines = {"local": pronouncing_dictionary_loaded(), "llm": service.llm_configured}
+    """Ready to serve, and which engines can: local once its dictionary is loaded, llm once a model is
+    configured and its client loaded (in the background at start-up)."""
+    engines = {"local": pronouncing_dictionary_loaded(), "llm": service.llm_ready()}
     body = ReadyResponse(ready=engines["local"], engines=engines)
     return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
