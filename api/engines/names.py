@@ -17,7 +17,8 @@ _SIGN_OFF_LINE = re.compile(
 _NAME_LINE = re.compile(rf"^\s*-*\s*(?P<name>{_NAME})\s*$")
 _NOT_NAMES = frozenset(
     "team there all everyone hiring manager recruiter sir madam folks guys hr the talent recruiting "
-    "you regards thanks".split()
+    "you regards thanks good best cheers bye goodbye take all kind warm sincerely yours love later ok okay "
+    "fine noted sure whatever regardless anyway seriously honestly".split()
 )
 
 
@@ -53,6 +54,11 @@ def signature_name(text: str) -> str | None:
         if name_match and name_match.group("name").split()[0].lower() not in _NOT_NAMES:
             return name_match.group("name").strip()
         return None
+    # No sign-off, but a name alone on the last line ("Fine.\n\nPriya") still signs the message.
+    if len(lines) >= 2 and not _SIGN_OFF_LINE.match(lines[-1]):
+        name_match = _NAME_LINE.match(lines[-1])
+        if name_match and name_match.group("name").split()[0].lower() not in _NOT_NAMES:
+            return name_match.group("name").strip()
     return None
 
 

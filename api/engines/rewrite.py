@@ -40,6 +40,8 @@ _NOT_A_LETTER = re.compile(
 _HIDDEN_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _LINE_BREAK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6])\s*/?\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<\s*/?\s*[a-z][^>]*>", re.IGNORECASE)
+_SALUTATION = re.compile(r"^\s*(dear|hi|hello|hey|good (?:morning|afternoon|evening))\b", re.IGNORECASE)
+_DOUBLED_FULL_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 _SLOT_SIGNALS = {
     "thanks": ("reputation.gratitude",),
     "acceptance": ("resilience.acceptance",),
@@ -116,8 +118,10 @@ def _split_parts(draft: Draft, findings: list[Finding]) -> _Parts:
         # survive; in a good draft every clean sentence is the candidate's voice and stays.
         and (not draft_broke_a_principle or _is_slot_sentence(s.text) or sentiment(s.text) >= 0.3)
     ]
+    greeting_span = (draft.sentences[0].start, draft.sentences[0].start + len(greeting)) if greeting else (0, 0)
     clean_greeting = greeting if greeting and not any(
-        f.start is not None and f.start < len(greeting) + 5 for f in findings
+        f.start is not None and f.start < greeting_span[1] and greeting_span[0] < f.end  # type: ignore[operator]
+        for f in findings
     ) and not _NOT_A_LETTER.search(greeting) else None
     return _Parts(greeting=clean_greeting, body=body, sign_off=sign_off)
 
@@ -180,19 +184,20 @@ def _letter(parts: _Parts, names: Names, phrase: Callable[[str], str], body: lis
     sign_off = parts.sign_off or phrase("sign_off")
     signature = f"{sign_off}\n{names.sender}" if names.sender and names.sender not in sign_off else sign_off
     paragraphs = [greeting, " ".join(body), " ".join(closing), signature]
-    return "\n\n".join(p for p in paragraphs if p)
+    # A name ending in a full stop ("Baltic Print Co.") at the end of a sentence needs no second one.
+    return _DOUBLED_FULL_STOP.sub(".", "\n\n".join(p for p in paragraphs if p))
 
 
 def _greeting(draft_greeting: str | None, names: Names, phrase: Callable[[str], str]) -> str:
-    if names.recipient and (draft_greeting is None or not _mentions_name(draft_greeting, names.recipient)):
+    if names.recipient and (draft_greeting is None or names.recipient not in draft_greeting):
+        # The candidate's own salutation ("Hi", "Dear"), with the name exactly as given.
+        salutation = _SALUTATION.match(draft_greeting or "")
+        if salutation:
+            return f"{salutation.group(1)} {names.recipient},"
         return phrase("greeting_named")
     if draft_greeting:
         return draft_greeting if draft_greeting.endswith((",", ":", "!")) else draft_greeting + ","
     return phrase("greeting_unnamed")
-
-
-def _mentions_name(text: str, name: str) -> bool:
-    return any(len(part) > 2 and part in text for part in name.replace(".", " ").split())
 
 
 def _within_budget(opening: list[str], body: list[str], closing: list[str]) -> list[str]:
