@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from functools import cached_property
 
 from api.rules.prefilter import PatternSet
@@ -12,8 +13,7 @@ from api.scoring.text import Span, matching_copy, sentence_word_count, split_sen
 SEVERITY_RANK: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     rule: str
     principle: CritiquePrinciple
     severity: Severity
@@ -103,8 +103,7 @@ class Rule:
         ]
 
 
-@dataclass(frozen=True)
-class SentenceProbe:
+class SentenceProbe(NamedTuple):
     """A sentence as patterns see it: `lead + sentence + trail`, where the frame says whether the
     sentence starts or ends a line, so `^` and `$` mean what they mean in the whole draft."""
 

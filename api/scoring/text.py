@@ -1,7 +1,7 @@
 """Text primitives shared by scoring and rules: matching copy, sentences with offsets, words."""
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache
 
 # One character in, one character out, so offsets found in the matching copy are offsets in
@@ -18,8 +18,9 @@ _ABBREVIATION_END = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Sr|Jr|St|vs|etc|e\.g|i\.
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f0-9]+(?:['\u2019][A-Za-z]+)?")
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
+    """A piece of a text and its offsets: text == whole[start:end]."""
+
     start: int
     end: int
     text: str
