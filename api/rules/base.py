@@ -3,8 +3,8 @@
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from functools import cached_property
+from typing import NamedTuple
 
 from api.rules.prefilter import PatternSet
 from api.schemas import CoachContext, CritiquePrinciple, Severity

@@ -1,8 +1,8 @@
 """Text primitives shared by scoring and rules: matching copy, sentences with offsets, words."""
 
 import re
-from typing import NamedTuple
 from functools import lru_cache
+from typing import NamedTuple
 
 # One character in, one character out, so offsets found in the matching copy are offsets in
 # the draft as sent.
