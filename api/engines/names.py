@@ -49,6 +49,8 @@ def signature_name(text: str) -> str | None:
         if not sign_off:
             continue
         rest = sign_off.group("rest").strip()
+        if rest and not _NAME_LINE.match(rest):
+            continue  # "Thanks for letting me know." is a sentence, not a sign-off
         candidate = rest if rest else (lines[index + 1] if index + 1 < len(lines) else "")
         name_match = _NAME_LINE.match(candidate)
         if name_match and name_match.group("name").split()[0].lower() not in _NOT_NAMES:

@@ -56,7 +56,8 @@ RULES: dict[str, Rule] = _load_rules()
 def run_rules(draft: Draft, disabled: frozenset[str] = frozenset()) -> list[Finding]:
     """Every rule's findings on the draft, most severe first, then in reading order.
 
-    A span already claimed by a more severe finding of the same principle is not reported twice.
+    A span already claimed by a more severe finding of the same principle is not reported twice,
+    and a suggestion about what a principle lacks is dropped once that principle is found broken.
     """
     active = [rule for rule in RULES.values() if rule.id not in disabled]
     findings = _base_findings(draft, active)
@@ -64,6 +65,9 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset()) -> list[Find
         if rule.derived_check is not None:
             findings += rule.findings_from(rule.derived_check(draft, findings))
     findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start if f.start is not None else -1, f.rule))
+    # "Nothing offers to stay in touch" adds nothing once the reply is found cutting ties.
+    broken = {f.principle for f in findings if f.breaks_principle}
+    findings = [f for f in findings if f.breaks_principle or f.principle not in broken]
     kept: list[Finding] = []
     for finding in findings:
         if finding.start is not None and any(
