@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint bench eval openapi lock clean
+.PHONY: install serve test lint bench eval openapi cues lock clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ EVAL_ARGS ?= --engine local --min-pass-rate 0.95
 # python -m runs from the checkout, so evals/ is found even by a venv installed before it existed.
 eval: $(STAMP)
 	$(BIN)/python -m api eval $(EVAL_ARGS)
+
+# Relearns the word cues (api/rules/data/cues.json) from the labelled drafts in tests/data.
+cues: $(STAMP)
+	$(BIN)/python -m evals.learn_cues
 
 openapi: $(STAMP)
 	$(BIN)/python -m api.openapi > openapi.yaml

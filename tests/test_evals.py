@@ -82,7 +82,8 @@ def test_disabling_the_sarcasm_rule_fails_the_suite(tmp_path, monkeypatch):
     assert weakened["summary"]["pass_rate"] < 0.95
     assert weakened["summary"]["pass_rate"] < baseline["summary"]["pass_rate"]
     failing = {c["id"]: c["failed_checks"] for c in weakened["cases"] if c["pass_rate"] < 1}
-    assert "flagged.reputation" in failing["reputation-sarcastic-thanks"]
+    # Word cues now catch some sarcasm on their own; this case is left to the sarcasm rule alone.
+    assert "flagged.reputation" in failing["reputation-dig-at-product"]
 
 
 def test_a_rewrite_without_the_door_open_line_fails_the_suite(tmp_path, monkeypatch):

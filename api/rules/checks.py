@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from api.rules.base import Draft, compile_patterns
+from api.rules.cues import breaks_by_cues
 from api.scoring.readability import is_dictionary_word
 from api.scoring.text import Span, matching_copy, sentence_word_count, word_count
 
@@ -205,3 +206,20 @@ def burns_bridges(draft: Draft, findings: list) -> Iterable[Span | None]:
         return
     if not _signals_outside_findings(draft, findings) & {"networking.stay_in_touch", "door_open.future"}:
         yield draft.span(trigger.start, trigger.end)
+
+
+def _cue_check(principle: str):
+    """A per-sentence check: the whole sentence, when its word cues for principle are strong enough."""
+
+    @per_sentence
+    def check(sentence: str) -> list[tuple[int, int]]:
+        return [(0, len(sentence))] if breaks_by_cues(principle, sentence) else []
+
+    check.__name__ = f"{principle}_cues"
+    return check
+
+
+reputation_cues = _cue_check("reputation")
+resilience_cues = _cue_check("resilience")
+feedback_cues = _cue_check("feedback")
+confidence_cues = _cue_check("confidence")
