@@ -208,18 +208,36 @@ def burns_bridges(draft: Draft, findings: list) -> Iterable[Span | None]:
         yield draft.span(trigger.start, trigger.end)
 
 
+_SHOWING_SIGNALS = frozenset({
+    "door_open.future", "resilience.acceptance", "resilience.growth", "feedback.polite_ask",
+    "networking.stay_in_touch", "confidence.enthusiasm",
+})
+
+
+def _shows_a_principle(sentence: str) -> bool:
+    from api.scoring.signals import signals_in_sentence
+
+    return bool(signals_in_sentence(f"\n{matching_copy(sentence)}\n") & _SHOWING_SIGNALS)
+
+
 def _cue_check(principle: str):
     """A per-sentence check: the whole sentence, when its word cues for principle are strong enough."""
 
     @per_sentence
     def check(sentence: str) -> list[tuple[int, int]]:
-        return [(0, len(sentence))] if breaks_by_cues(principle, sentence) else []
+        # Cues are word statistics; a sentence that plainly shows a principle ("don't hesitate to
+        # reach out") is not second-guessed by them.
+        if not breaks_by_cues(principle, sentence) or _shows_a_principle(sentence):
+            return []
+        return [(0, len(sentence))]
 
     check.__name__ = f"{principle}_cues"
     return check
 
 
 reputation_cues = _cue_check("reputation")
+door_open_cues = _cue_check("door_open")
 resilience_cues = _cue_check("resilience")
 feedback_cues = _cue_check("feedback")
+networking_cues = _cue_check("networking")
 confidence_cues = _cue_check("confidence")

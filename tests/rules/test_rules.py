@@ -74,6 +74,8 @@ RULE_CASES = [
     ("networking.burns_bridges", "Thanks for wasting my time. I would still be glad to stay in touch.",
      "Thanks for wasting my time."),
     ("reputation.word_cues", "Thank you for the update and for your time.", "And you send a two-line form email??"),
+    ("door_open.word_cues", "Please keep my details on file for future roles.", "Remove me from your list."),
+    ("networking.word_cues", "I'd be glad to stay in touch.", "Don't contact me again."),
     ("resilience.word_cues", "I understand the decision and I'm glad I applied.",
      "I really believe that on a second look you'll see I'm the stronger fit."),
     ("feedback.word_cues", "If you have a moment, I'd welcome any feedback.", "You owe me a proper explanation."),
