@@ -221,23 +221,26 @@ def _shows_a_principle(sentence: str) -> bool:
 
 
 def _cue_check(principle: str):
-    """A per-sentence check: the whole sentence, when its word cues for principle are strong enough."""
+    """Sentences nothing else objects to, whose word cues for principle are strong enough.
 
-    @per_sentence
-    def check(sentence: str) -> list[tuple[int, int]]:
-        # Cues are word statistics; a sentence that plainly shows a principle ("don't hesitate to
-        # reach out") is not second-guessed by them.
-        if not breaks_by_cues(principle, sentence) or _shows_a_principle(sentence):
-            return []
-        return [(0, len(sentence))]
+    Cues are for what the patterns miss: a sentence a pattern already flagged is left to it, and
+    one that plainly shows a principle ("don't hesitate to reach out") is not second-guessed.
+    """
+
+    @reads_findings
+    def check(draft: Draft, findings: list) -> Iterable[Span]:
+        flagged = [(f.start, f.end) for f in findings if f.breaks_principle and f.start is not None]
+        for sentence in draft.sentences:
+            if any(start < sentence.end and sentence.start < end for start, end in flagged):
+                continue
+            if breaks_by_cues(principle, sentence.text) and not _shows_a_principle(sentence.text):
+                yield sentence
 
     check.__name__ = f"{principle}_cues"
     return check
 
 
 reputation_cues = _cue_check("reputation")
-door_open_cues = _cue_check("door_open")
 resilience_cues = _cue_check("resilience")
 feedback_cues = _cue_check("feedback")
-networking_cues = _cue_check("networking")
 confidence_cues = _cue_check("confidence")
