@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from api.rules.base import Draft, compile_patterns
-from api.rules.cues import breaks_by_cues
+from api.rules.cues import cue_principle
 from api.scoring.readability import is_dictionary_word
 from api.scoring.text import Span, matching_copy, sentence_word_count, word_count
 
@@ -214,10 +214,30 @@ _SHOWING_SIGNALS = frozenset({
 })
 
 
-def _shows_a_principle(sentence: str) -> bool:
+def _cue_readings(draft: Draft, findings: list) -> list[tuple[Span, str]]:
+    """What the cues say of each sentence no pattern flagged; worked out once per draft for all
+    the cue rules (a cue finding never lands on a sentence another cue rule reads)."""
+    readings = draft.__dict__.get("_cue_readings")
+    if readings is None:
+        flagged = [(f.start, f.end) for f in findings if f.breaks_principle and f.start is not None]
+        readings = [
+            (sentence, reading) for sentence in draft.sentences
+            if (reading := _cue_reading(sentence.text)) is not None
+            and not any(start < sentence.end and sentence.start < end for start, end in flagged)
+        ]
+        draft.__dict__["_cue_readings"] = readings
+    return readings
+
+
+@lru_cache(maxsize=8192)
+def _cue_reading(sentence: str) -> str | None:
+    """The principle a sentence's word cues point to, unless it plainly shows a principle."""
     from api.scoring.signals import signals_in_sentence
 
-    return bool(signals_in_sentence(f"\n{matching_copy(sentence)}\n") & _SHOWING_SIGNALS)
+    principle = cue_principle(sentence)
+    if principle is None or signals_in_sentence(f"\n{matching_copy(sentence)}\n") & _SHOWING_SIGNALS:
+        return None
+    return principle
 
 
 def _cue_check(principle: str):
@@ -229,12 +249,7 @@ def _cue_check(principle: str):
 
     @reads_findings
     def check(draft: Draft, findings: list) -> Iterable[Span]:
-        flagged = [(f.start, f.end) for f in findings if f.breaks_principle and f.start is not None]
-        for sentence in draft.sentences:
-            if any(start < sentence.end and sentence.start < end for start, end in flagged):
-                continue
-            if breaks_by_cues(principle, sentence.text) and not _shows_a_principle(sentence.text):
-                yield sentence
+        return [sentence for sentence, reading in _cue_readings(draft, findings) if reading == principle]
 
     check.__name__ = f"{principle}_cues"
     return check

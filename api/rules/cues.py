@@ -51,6 +51,3 @@ def cue_principle(sentence: str) -> str | None:
             best, best_ratio = principle, ratio
     return best
 
-
-def breaks_by_cues(principle: str, sentence: str) -> bool:
-    return cue_principle(sentence) == principle
