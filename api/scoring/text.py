@@ -36,22 +36,22 @@ def split_sentences(text: str) -> list[Span]:
     spans: list[Span] = []
     start = 0
     for end_match in _SENTENCE_END.finditer(text):
-        if _ABBREVIATION_END.search(text, max(start, end_match.start() - 8), end_match.end()):
+        end = end_match.end()
+        # Only a full stop can close an abbreviation ("Dr.", "e.g."); most ends need no look-back.
+        if text[end_match.start()] == "." and _ABBREVIATION_END.search(text, max(start, end_match.start() - 8), end):
             continue
-        _append_trimmed(text, start, end_match.end(), spans)
-        start = end_match.end()
-    _append_trimmed(text, start, len(text), spans)
-    return spans
-
-
-def _append_trimmed(text: str, start: int, end: int, spans: list[Span]) -> None:
-    piece = text[start:end]
+        piece = text[start:end]
+        stripped = piece.strip()
+        if stripped:
+            begin = start + len(piece) - len(piece.lstrip())
+            spans.append(Span(begin, begin + len(stripped), stripped))
+        start = end
+    piece = text[start:]
     stripped = piece.strip()
-    if not stripped:
-        return
-    lead = len(piece) - len(piece.lstrip())
-    begin = start + lead
-    spans.append(Span(begin, begin + len(stripped), stripped))
+    if stripped:
+        begin = start + len(piece) - len(piece.lstrip())
+        spans.append(Span(begin, begin + len(stripped), stripped))
+    return spans
 
 
 def words(text: str) -> list[str]:
