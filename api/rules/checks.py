@@ -7,6 +7,7 @@ from functools import lru_cache
 from api.rules.base import Draft, compile_patterns
 from api.rules.cues import cue_principle
 from api.scoring.readability import is_dictionary_word
+from api.scoring.signals import SIGNALS
 from api.scoring.text import Span, matching_copy, sentence_word_count, word_count
 
 LONG_DRAFT_WORDS = 220
@@ -68,9 +69,20 @@ def apology_spiral(draft: Draft) -> Iterable[Span]:
             yield draft.span(*match.span())
 
 
+_GREETING_LINE = re.compile(r"^(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[^.!?]{0,40}[,:!]?$", re.IGNORECASE)
+_NAME_LINE = re.compile(r"^-*\s*[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,2}$")
+
+
 def curt_reply(draft: Draft) -> Iterable[None]:
-    """A reply of a few words with no thanks in it reads as a door quietly shut."""
-    if draft.word_count <= 4 and "reputation.gratitude" not in draft.signals:
+    """A reply of a few words, greeting and signature aside, reads as a door quietly shut ("Noted.
+    Thank you."); four words are curt too when none of them thanks."""
+    body = [
+        s for s in draft.sentences
+        if not _GREETING_LINE.match(s.text) and not _NAME_LINE.match(s.text)
+        and not SIGNALS["reputation.sign_off"].pattern.match(s.text + "\n")
+    ]
+    words = sum(sentence_word_count(s.text) for s in body)
+    if words <= 3 or (words <= 4 and "reputation.gratitude" not in draft.signals):
         yield None
 
 

@@ -86,7 +86,7 @@ RULE_CASES = [
     ("networking.cuts_ties", "I follow the team's blog.", "I have unfollowed your company page."),
     ("networking.coldness", "Fine work by the whole team on the launch.", "Fine."),
     ("networking.coldness", "Whatever role comes up next, I'd be glad to hear.", "Whatever, it is what it is."),
-    ("networking.curt_reply", "Thanks, noted.", "Ok noted."),
+    ("networking.curt_reply", "Thank you so much, noted.", "Ok noted."),
     ("networking.missing", "I'd be glad to connect on LinkedIn.", "Thank you for letting me know."),
     ("confidence.self_deprecation", "I am proud of the work I showed you.", "I just wasn't good enough."),
     ("confidence.self_deprecation", "I enjoyed the technical round.", "I completely bombed the technical round."),
