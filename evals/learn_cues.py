@@ -18,6 +18,8 @@ from api.scoring.text import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "api" / "rules" / "data" / "cues.json"
+# Labelled sets the cues never learn from, so the corpus tests also check them on unseen replies.
+HELD_OUT = frozenset({"drafts_validation_8.jsonl"})
 MIN_COUNT = 2
 MIN_WEIGHT = 0.3
 # How far above the highest-scoring graceful sentence a sentence must score to be flagged.
@@ -33,6 +35,8 @@ def labelled_drafts() -> list[tuple[str, set[str], set[str]]]:
     """
     drafts = []
     for path in sorted((ROOT / "tests" / "data").glob("*.jsonl")):
+        if path.name in HELD_OUT:
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
