@@ -18,8 +18,8 @@ from api.scoring.text import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "api" / "rules" / "data" / "cues.json"
-# Labelled sets the cues never learn from, so the corpus tests also check them on unseen replies.
-HELD_OUT = frozenset({"drafts_validation_8.jsonl"})
+# Labelled sets the cues never learn from (8 and 9), so the corpus tests also check them on unseen replies.
+HELD_OUT = frozenset({"drafts_validation_8.jsonl", "drafts_validation_9.jsonl"})
 MIN_COUNT = 2
 MIN_WEIGHT = 0.3
 # How far above the highest-scoring graceful sentence a sentence must score to be flagged.

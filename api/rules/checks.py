@@ -222,7 +222,7 @@ def burns_bridges(draft: Draft, findings: list) -> Iterable[Span | None]:
 
 _SHOWING_SIGNALS = frozenset({
     "door_open.future", "resilience.acceptance", "resilience.growth", "feedback.polite_ask",
-    "networking.stay_in_touch", "confidence.enthusiasm",
+    "networking.stay_in_touch", "confidence.enthusiasm", "reputation.gratitude",
 })
 
 

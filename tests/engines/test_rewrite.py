@@ -17,7 +17,7 @@ from api.scoring.text import word_count
 DATA = Path(__file__).resolve().parents[1] / "data"
 ROWS = [
     json.loads(line)
-    for name in ("drafts.jsonl", "drafts_validation.jsonl", "drafts_validation_2.jsonl", "drafts_validation_3.jsonl", "drafts_validation_4.jsonl", "drafts_validation_5.jsonl", "drafts_validation_6.jsonl", "drafts_validation_7.jsonl", "drafts_validation_8.jsonl",
+    for name in ("drafts.jsonl", "drafts_validation.jsonl", "drafts_validation_2.jsonl", "drafts_validation_3.jsonl", "drafts_validation_4.jsonl", "drafts_validation_5.jsonl", "drafts_validation_6.jsonl", "drafts_validation_7.jsonl", "drafts_validation_8.jsonl", "drafts_validation_9.jsonl",
                  "drafts_training_a.jsonl", "drafts_training_b.jsonl")
     for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()
 ]

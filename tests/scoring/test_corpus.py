@@ -16,7 +16,7 @@ from api.scoring.scorer import ScoredDraft, score_draft
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CORPUS = DATA / "drafts.jsonl"
-DRAFT_SETS = ["drafts.jsonl", "drafts_validation.jsonl", "drafts_validation_2.jsonl", "drafts_validation_3.jsonl", "drafts_validation_4.jsonl", "drafts_validation_5.jsonl", "drafts_validation_6.jsonl", "drafts_validation_7.jsonl", "drafts_validation_8.jsonl",
+DRAFT_SETS = ["drafts.jsonl", "drafts_validation.jsonl", "drafts_validation_2.jsonl", "drafts_validation_3.jsonl", "drafts_validation_4.jsonl", "drafts_validation_5.jsonl", "drafts_validation_6.jsonl", "drafts_validation_7.jsonl", "drafts_validation_8.jsonl", "drafts_validation_9.jsonl",
               "drafts_training_a.jsonl", "drafts_training_b.jsonl"]
 MIN_AUC = 0.98
 MIN_FLAG_RECALL = 0.90
