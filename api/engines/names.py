@@ -4,9 +4,9 @@ import re
 from dataclasses import dataclass
 
 from api.schemas import CoachContext
+from api.scoring.text import NAME, NAME_LINE
 
-_NAME = r"[A-Z][\w'\u2019.-]*(?:[ \t]+[A-Z][\w'\u2019.-]*){0,2}"
-_GREETING = re.compile(rf"^\s*(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))[ \t]+(?P<name>{_NAME})[ \t]*[,:!\n]", re.IGNORECASE | re.MULTILINE)
+_GREETING = re.compile(rf"^\s*(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))[ \t]+(?P<name>{NAME})[ \t]*[,:!\n]", re.IGNORECASE | re.MULTILINE)
 _SIGN_OFF_LINE = re.compile(
     r"^\s*(?:(?:with )?(?:best|kind|kindest|warm|warmest|many|my best)(?: regards| wishes)?|regards|sincerely|"
     r"yours(?: sincerely| truly| faithfully)?|respectfully|cheers|warmly|thanks again|thank you again|"
@@ -14,7 +14,6 @@ _SIGN_OFF_LINE = re.compile(
     r"thanks|thank you|best of luck)\s*[,.!-]?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_NAME_LINE = re.compile(rf"^\s*-*\s*(?P<name>{_NAME})\s*$")
 _NOT_NAMES = frozenset(
     "team there all everyone hiring manager recruiter sir madam folks guys hr the talent recruiting "
     "you regards thanks good best cheers bye goodbye take all kind warm sincerely yours love later ok okay "
@@ -49,16 +48,16 @@ def signature_name(text: str) -> str | None:
         if not sign_off:
             continue
         rest = sign_off.group("rest").strip()
-        if rest and not _NAME_LINE.match(rest):
+        if rest and not NAME_LINE.match(rest):
             continue  # "Thanks for letting me know." is a sentence, not a sign-off
         candidate = rest if rest else (lines[index + 1] if index + 1 < len(lines) else "")
-        name_match = _NAME_LINE.match(candidate)
+        name_match = NAME_LINE.match(candidate)
         if name_match and name_match.group("name").split()[0].lower() not in _NOT_NAMES:
             return name_match.group("name").strip()
         return None
     # No sign-off, but a name alone on the last line ("Fine.\n\nPriya") still signs the message.
     if len(lines) >= 2 and not _SIGN_OFF_LINE.match(lines[-1]):
-        name_match = _NAME_LINE.match(lines[-1])
+        name_match = NAME_LINE.match(lines[-1])
         if name_match and name_match.group("name").split()[0].lower() not in _NOT_NAMES:
             return name_match.group("name").strip()
     return None

@@ -17,7 +17,7 @@ from api.engines.names import Names, find_names
 from api.rules import Draft, Finding, run_rules
 from api.schemas import CoachContext
 from api.scoring.signals import SIGNALS
-from api.scoring.text import Span, word_count
+from api.scoring.text import NAME_LINE, Span, word_count
 from api.scoring.tone import sentiment
 
 MAX_REWRITE_WORDS = 180
@@ -29,7 +29,6 @@ _GREETING_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _SIGN_OFF = SIGNALS["reputation.sign_off"].pattern
-_NAME_ONLY = re.compile(r"^\s*-*\s*[A-Z][\w'\u2019.-]*(?:\s+[A-Z][\w'\u2019.-]*){0,2}\s*$")
 # Lines that talk to a machine or carry markup are not part of a letter to a person.
 _NOT_A_LETTER = re.compile(
     r"<\s*/?\s*[a-z!][^>]*>|\b(?:ignore|disregard) (?:all |any |the )?(?:previous|prior|above)|\binstructions?\b|"
@@ -107,13 +106,13 @@ def _split_parts(draft: Draft, findings: list[Finding]) -> _Parts:
             sign_off = sentence.text
             del sentences[len(sentences) - len(tail) + index:]
             break
-    if sign_off is None and sentences and _NAME_ONLY.match(sentences[-1].text) and len(sentences) > 1:
+    if sign_off is None and sentences and NAME_LINE.match(sentences[-1].text) and len(sentences) > 1:
         sentences.pop()
     draft_broke_a_principle = any(f.breaks_principle for f in findings)
     body = [
         _capitalised(s.text)
         for s in sentences
-        if not _overlaps(s, findings) and not _NOT_A_LETTER.search(s.text) and not _NAME_ONLY.match(s.text)
+        if not _overlaps(s, findings) and not _NOT_A_LETTER.search(s.text) and not NAME_LINE.match(s.text)
         # In a draft that went wrong, neutral filler ("Got your email.") and hard-luck detail do not
         # survive; in a good draft every clean sentence is the candidate's voice and stays.
         and (not draft_broke_a_principle or _is_slot_sentence(s.text) or sentiment(s.text) >= 0.3)

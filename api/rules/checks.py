@@ -8,7 +8,7 @@ from api.rules.base import Draft, compile_patterns
 from api.rules.cues import cue_principle
 from api.scoring.readability import is_dictionary_word
 from api.scoring.signals import SIGNALS
-from api.scoring.text import Span, matching_copy, sentence_word_count, word_count
+from api.scoring.text import NAME_LINE, Span, matching_copy, sentence_word_count, word_count
 
 LONG_DRAFT_WORDS = 220
 LONG_SENTENCE_WORDS = 38
@@ -70,7 +70,6 @@ def apology_spiral(draft: Draft) -> Iterable[Span]:
 
 
 _GREETING_LINE = re.compile(r"^(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[^.!?]{0,40}[,:!]?$", re.IGNORECASE)
-_NAME_LINE = re.compile(r"^-*\s*[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,2}$")
 
 
 def curt_reply(draft: Draft) -> Iterable[None]:
@@ -78,7 +77,7 @@ def curt_reply(draft: Draft) -> Iterable[None]:
     Thank you."); four words are curt too when none of them thanks."""
     body = [
         s for s in draft.sentences
-        if not _GREETING_LINE.match(s.text) and not _NAME_LINE.match(s.text)
+        if not _GREETING_LINE.match(s.text) and not NAME_LINE.match(s.text)
         and not SIGNALS["reputation.sign_off"].pattern.match(s.text + "\n")
     ]
     words = sum(sentence_word_count(s.text) for s in body)
@@ -193,12 +192,20 @@ def _signals_outside_findings(draft: Draft, findings: list) -> frozenset[str]:
     from api.scoring.signals import signals_in_sentence
 
     # Shouting is about form: a polite line in capitals still says what it says.
-    flagged = [(f.start, f.end) for f in findings
-               if f.breaks_principle and f.start is not None and f.rule != "reputation.shouting"]
+    flagged = _flagged_spans(findings, ignoring="reputation.shouting")
     return frozenset().union(*(
-        signals_in_sentence(probe.text) for probe in draft.probes
-        if not any(start < probe.sentence.end and probe.sentence.start < end for start, end in flagged)
+        signals_in_sentence(probe.text) for probe in draft.probes if not _touches(probe.sentence, flagged)
     ))
+
+
+def _flagged_spans(findings: list, ignoring: str | None = None) -> list[tuple[int, int]]:
+    """Where findings that break a principle sit in the draft."""
+    return [(f.start, f.end) for f in findings
+            if f.breaks_principle and f.start is not None and f.rule != ignoring]
+
+
+def _touches(sentence: Span, flagged: list[tuple[int, int]]) -> bool:
+    return any(start < sentence.end and sentence.start < end for start, end in flagged)
 
 
 @reads_findings
@@ -231,11 +238,10 @@ def _cue_readings(draft: Draft, findings: list) -> list[tuple[Span, str]]:
     the cue rules (a cue finding never lands on a sentence another cue rule reads)."""
     readings = draft.__dict__.get("_cue_readings")
     if readings is None:
-        flagged = [(f.start, f.end) for f in findings if f.breaks_principle and f.start is not None]
+        flagged = _flagged_spans(findings)
         readings = [
             (sentence, reading) for sentence in draft.sentences
-            if (reading := _cue_reading(sentence.text)) is not None
-            and not any(start < sentence.end and sentence.start < end for start, end in flagged)
+            if (reading := _cue_reading(sentence.text)) is not None and not _touches(sentence, flagged)
         ]
         draft.__dict__["_cue_readings"] = readings
     return readings
