@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.engines.llm import LlmEngine
 from api.engines.llm_checks import CoachAnswer, complete_critiques, find_quote_span, invented_names
+from api.engines.local import coach_locally
 from api.errors import ApiError
 from api.llm import LlmBadOutput, complete_structured
 from api.schemas import CoachContext, CoachOptions, CoachRequest
@@ -364,3 +365,36 @@ def test_live_anthropic_model():
     response = asyncio.run(LlmEngine(Settings(_env_file=None, model=model)).coach(
         CoachRequest(draft=DRAFT), None, strict=True))
     assert response.engine.name == "llm" and response.rewrite is not None
+
+
+POLITE_WITH_A_DIG = (
+    "Hi Dana,\n\nThank you for letting me know. I hope the new hire enjoys the process as much as I did. "
+    "Please keep me in mind for future openings. If you have a moment, I'd welcome any feedback, and I'd be "
+    "glad to stay in touch on LinkedIn.\n\nBest regards,\nSam"
+)
+SARCASM = {"principle": "reputation", "severity": "warning",
+           "quote": "I hope the new hire enjoys the process as much as I did.",
+           "message": "Sarcasm: it reads as a dig at how you were treated.", "suggestion": "Cut it."}
+
+
+def test_a_model_critique_the_local_rules_miss_lowers_the_verdict(fake, settings):
+    local = coach_locally(CoachRequest(draft=POLITE_WITH_A_DIG))
+    assert local.scores.verdict == "ready" and not [c for c in local.critiques if c.severity != "info"]
+    fake.enqueue(Reply.json(answer(rewrite=None, critiques=[SARCASM])))
+    response = coach(settings, draft=POLITE_WITH_A_DIG, options=CoachOptions(rewrite=False))
+    assert response.engine.name == "llm" and not response.engine.degraded
+    critique = next(c for c in response.critiques if c.rule == "reputation.llm")
+    assert POLITE_WITH_A_DIG[critique.start:critique.end] == critique.quote == SARCASM["quote"]
+    assert response.scores.principles["reputation"].status == "broken"
+    assert response.scores.verdict == "revise"
+    assert response.scores.overall < local.scores.overall
+
+
+def test_a_critical_model_critique_is_never_beside_a_ready_verdict(fake, settings):
+    critical = {**SARCASM, "severity": "critical"}
+    fake.enqueue(Reply.json(answer(critiques=[critical])), Reply.json(answer(critiques=[critical])))
+    response = coach(settings, draft=POLITE_WITH_A_DIG)
+    assert any(c.severity == "critical" for c in response.critiques)
+    assert response.scores.verdict == "rethink"
+    # The rewrite never keeps the sentence the model flagged.
+    assert SARCASM["quote"] not in response.rewrite.text

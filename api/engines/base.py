@@ -18,7 +18,7 @@ def response_id() -> str:
 def critique_from_finding(finding: Finding) -> Critique:
     anchor = f":{finding.start}-{finding.end}" if finding.start is not None else ""
     return Critique(
-        id=f"{finding.rule}{anchor}",
+        id=finding.critique_id or f"{finding.rule}{anchor}",
         rule=finding.rule,
         principle=finding.principle,
         severity=finding.severity,
@@ -27,4 +27,13 @@ def critique_from_finding(finding: Finding) -> Critique:
         quote=finding.quote,
         start=finding.start,
         end=finding.end,
+    )
+
+
+def finding_from_critique(critique: Critique) -> Finding:
+    """A located model critique as a finding, so it counts in the scores like any rule's."""
+    return Finding(
+        rule=critique.rule, principle=critique.principle, severity=critique.severity, message=critique.message,
+        suggestion=critique.suggestion, start=critique.start, end=critique.end, quote=critique.quote,
+        critique_id=critique.id,
     )

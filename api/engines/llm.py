@@ -1,7 +1,7 @@
 """The llm engine: one model call per coach, checked by the server before anything reaches the client.
 
-Scores always come from the local scorer. The model adds critiques (spans computed here, never
-trusted) and a rewrite, which must score at least as well as the draft, trip no rule, invent no
+Scores come from one judge: the local rules plus the model's critiques, once their quotes are
+found in the draft here (spans are never trusted from the model). The model also writes a rewrite, which must score at least as well as the draft, trip no rule, invent no
 name or number and keep the given names; otherwise the model gets one retry listing the problems,
 then the local rewrite is used and the response says degraded: true with the reason.
 
@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
-from api.engines.base import critique_from_finding, response_id
+from api.engines.base import critique_from_finding, finding_from_critique, response_id
 from api.engines.llm_checks import (
     MAX_MODEL_CRITIQUES,
     PROMPT_VERSION,
@@ -32,7 +32,6 @@ from api.engines.llm_checks import (
     cache_key,
     coach_messages,
     complete_critiques,
-    merged_critiques,
     model_critiques,
     repair_messages,
     rewrite_problems,
@@ -195,7 +194,11 @@ class LlmEngine:
         context = request.context or CoachContext()
         options = request.options or CoachOptions()
         local = [critique_from_finding(f) for f in scored.findings]
-        critiques = merged_critiques(local, model_critiques(request.draft, answer.critiques, local))
+        located = model_critiques(request.draft, answer.critiques, local)
+        if located:
+            # One judge: the model's critiques count in the statuses, the grace score and the verdict.
+            scored = score_draft(request.draft, context, extra_findings=[finding_from_critique(c) for c in located])
+        critiques = [critique_from_finding(f) for f in scored.findings]
         rewrite = None
         reason = None
         if options.rewrite:
@@ -207,7 +210,7 @@ class LlmEngine:
                     request, scored, messages, answer, problems, usage, started
                 )
             if problems or text is None or scored_rewrite is None:
-                text = local_rewrite(request.draft, context)
+                text = local_rewrite(request.draft, context, scored.findings)
                 scored_rewrite = score_draft(text, context)
                 reason = "The model's rewrite failed the server's checks twice (" + problems[0].rstrip(".") + \
                     "); the rewrite is the local engine's."

@@ -53,14 +53,15 @@ def _load_rules() -> dict[str, Rule]:
 RULES: dict[str, Rule] = _load_rules()
 
 
-def run_rules(draft: Draft, disabled: frozenset[str] = frozenset()) -> list[Finding]:
-    """Every rule's findings on the draft, most severe first, then in reading order.
+def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Iterable[Finding] = ()) -> list[Finding]:
+    """Every rule's findings on the draft, with extra findings from other detectors (the model's
+    located critiques), most severe first, then in reading order.
 
     A span already claimed by a more severe finding of the same principle is not reported twice,
     and a suggestion about what a principle lacks is dropped once that principle is found broken.
     """
     active = [rule for rule in RULES.values() if rule.id not in disabled]
-    findings = _base_findings(draft, active)
+    findings = _base_findings(draft, active) + list(extra)
     for rule in active:
         if rule.derived_check is not None:
             findings += rule.findings_from(rule.derived_check(draft, findings))

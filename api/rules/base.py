@@ -22,6 +22,8 @@ class Finding(NamedTuple):
     start: int | None = None
     end: int | None = None
     quote: str | None = None
+    # Set when the finding comes from the model's critique (its id keeps the model's numbering).
+    critique_id: str | None = None
 
     @property
     def breaks_principle(self) -> bool:

@@ -1,6 +1,6 @@
 """Scores a draft: pure functions from text to Scores and critique findings, one scale for every engine."""
 
-
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.rules import Draft, Finding, run_rules
@@ -17,9 +17,13 @@ class ScoredDraft:
     findings: list[Finding]
 
 
-def score_draft(text: str, context: CoachContext | None = None, disabled_rules: frozenset[str] = frozenset()) -> ScoredDraft:
+def score_draft(
+    text: str, context: CoachContext | None = None, disabled_rules: frozenset[str] = frozenset(),
+    extra_findings: Sequence[Finding] = (),
+) -> ScoredDraft:
+    """Scores and findings of a draft; extra_findings (the model's located critiques) count like any rule's."""
     draft = Draft(text, context or CoachContext())
-    findings = run_rules(draft, disabled_rules)
+    findings = run_rules(draft, disabled_rules, extra_findings)
     signals = [SIGNALS[signal_id] for signal_id in sorted(draft.signals)]
     sentences = [s.text for s in draft.sentences]
     draft_tone = tone(text, sentences, findings, draft.word_count)

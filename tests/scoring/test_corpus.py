@@ -79,3 +79,10 @@ def test_auc_helper_ranks_correctly():
     assert ranking_auc([90, 80], [10, 20]) == 1.0
     assert ranking_auc([10], [90]) == 0.0
     assert ranking_auc([50], [50]) == 0.5
+
+
+@pytest.mark.parametrize("name", DRAFT_SETS)
+def test_no_critical_finding_sits_beside_a_ready_verdict(name):
+    for row, scored in scored_corpus(name):
+        if any(f.severity == "critical" for f in scored.findings):
+            assert scored.scores.verdict != "ready", row["id"]
