@@ -66,8 +66,8 @@ def _coach_or_score(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from api.errors import ApiError
+    from api.judge import prepare_scoring, score_draft
     from api.report import print_coach_report, print_score_report
-    from api.scoring.scorer import prepare_scoring, score_draft
 
     try:
         text = _read_draft(args.file)

@@ -5,7 +5,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from api.principles import PRINCIPLES
+from api.judge.principles import PRINCIPLES
 from api.schemas import CoachResponse, Critique, Scores
 
 _VERDICT_STYLE = {"ready": "bold green", "revise": "bold yellow", "rethink": "bold red"}

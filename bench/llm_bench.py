@@ -21,9 +21,9 @@ from fakes.openai_server import FakeOpenAI, Reply  # noqa: E402
 from api.engines.llm import LlmEngine  # noqa: E402
 from api.engines.llm_checks import CoachAnswer, coach_messages, rewrite_problems  # noqa: E402
 from api.engines.rewrite import local_rewrite  # noqa: E402
+from api.judge import score_draft  # noqa: E402
 from api.llm import _prepared_messages, litellm_module  # noqa: E402
 from api.schemas import CoachRequest  # noqa: E402
-from api.scoring.scorer import score_draft  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from bench.drafts import draft_pool  # noqa: E402
 

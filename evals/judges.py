@@ -7,9 +7,9 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.principles import PRINCIPLE_IDS
+from api.judge import score_draft
+from api.judge.principles import PRINCIPLE_IDS
 from api.schemas import CoachContext, CoachResponse
-from api.scoring.scorer import score_draft
 from api.settings import Settings, get_settings
 from evals.cache import PROMPTS_DIR, AnswerCache, prompts_digest
 from evals.cases import Case

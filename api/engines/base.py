@@ -3,7 +3,7 @@
 import uuid
 from typing import Protocol
 
-from api.rules import Finding
+from api.judge import Finding
 from api.schemas import CoachRequest, CoachResponse, Critique
 
 
@@ -29,11 +29,3 @@ def critique_from_finding(finding: Finding) -> Critique:
         end=finding.end,
     )
 
-
-def finding_from_critique(critique: Critique) -> Finding:
-    """A located model critique as a finding, so it counts in the scores like any rule's."""
-    return Finding(
-        rule=critique.rule, principle=critique.principle, severity=critique.severity, message=critique.message,
-        suggestion=critique.suggestion, start=critique.start, end=critique.end, quote=critique.quote,
-        critique_id=critique.id,
-    )

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
-from api.engines.base import critique_from_finding, finding_from_critique, response_id
+from api.engines.base import critique_from_finding, response_id
 from api.engines.llm_checks import (
     MAX_MODEL_CRITIQUES,
     PROMPT_VERSION,
@@ -39,9 +39,9 @@ from api.engines.llm_checks import (
 from api.engines.local import coach_locally
 from api.engines.rewrite import local_rewrite
 from api.errors import ApiError
+from api.judge import ScoredDraft, model_finding, score_draft
 from api.llm import LlmBadOutput, LlmError, LlmUsage, complete_structured, stream_structured
 from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, Critique, EngineInfo, Rewrite, Usage
-from api.scoring.scorer import ScoredDraft, score_draft
 from api.settings import Settings
 
 StreamEvent = tuple[str, Any]
@@ -197,7 +197,7 @@ class LlmEngine:
         located = model_critiques(request.draft, answer.critiques, local)
         if located:
             # One judge: the model's critiques count in the statuses, the grace score and the verdict.
-            scored = score_draft(request.draft, context, extra_findings=[finding_from_critique(c) for c in located])
+            scored = score_draft(request.draft, context, extra_findings=[model_finding(c) for c in located])
         critiques = [critique_from_finding(f) for f in scored.findings]
         rewrite = None
         reason = None
