@@ -1,18 +1,30 @@
 """Chooses the engine for a request (SPEC §3) and enforces the model allow-list."""
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.engines.local import LocalEngine
 from api.errors import ApiError
 from api.schemas import CoachOptions, CoachRequest, CoachResponse
 from api.settings import Settings
 
+if TYPE_CHECKING:
+    from api.engines.llm import LlmEngine
+
 
 class CoachService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.local = LocalEngine()
+        self._llm: LlmEngine | None = None
+
+    def llm_engine(self) -> "LlmEngine":
+        """The llm engine and its answer cache, made on first use: litellm loads only when a model is used."""
+        if self._llm is None:
+            from api.engines.llm import LlmEngine
+
+            self._llm = LlmEngine(self.settings)
+        return self._llm
 
     @property
     def llm_configured(self) -> bool:
@@ -46,18 +58,14 @@ class CoachService:
         options = request.options or CoachOptions()
         if not self._wants_llm(request):
             return await self.local.coach(request)
-        from api.engines.llm import LlmEngine  # litellm loads only when a model is first used
-
-        return await LlmEngine.shared(self.settings).coach(request, options.model, strict=options.engine == "llm")
+        return await self.llm_engine().coach(request, options.model, strict=options.engine == "llm")
 
     def coach_stream(self, request: CoachRequest) -> AsyncIterator[tuple[str, Any]]:
         """The coach as events (see LlmEngine.coach_stream); request errors are raised before the stream starts."""
         options = request.options or CoachOptions()
         if not self._wants_llm(request):
             return self._local_stream(request)
-        from api.engines.llm import LlmEngine
-
-        return LlmEngine.shared(self.settings).coach_stream(request, options.model, strict=options.engine == "llm")
+        return self.llm_engine().coach_stream(request, options.model, strict=options.engine == "llm")
 
     async def _local_stream(self, request: CoachRequest) -> AsyncIterator[tuple[str, Any]]:
         response = await self.local.coach(request)

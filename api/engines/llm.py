@@ -19,7 +19,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -79,20 +79,9 @@ class ResponseCache:
 
 
 class LlmEngine:
-    _shared: ClassVar[dict[int, tuple[Settings, "LlmEngine"]]] = {}
-
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.cache = ResponseCache(settings.cache_size, settings.cache_ttl_s)
-
-    @classmethod
-    def shared(cls, settings: Settings) -> "LlmEngine":
-        """One engine (and cache) per settings object."""
-        entry = cls._shared.get(id(settings))
-        if entry is None or entry[0] is not settings:
-            entry = (settings, cls(settings))
-            cls._shared[id(settings)] = entry
-        return entry[1]
 
     async def coach(self, request: CoachRequest, model: str | None, strict: bool) -> CoachResponse:
         started = time.perf_counter()

@@ -2,8 +2,8 @@
 api/judge/principles: each entry's kind picks how it finds spans. Find any rule by its dotted id
 with one grep."""
 
+import itertools
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 
 from api.judge.detectors import checks
 from api.judge.detectors.rules import (
@@ -16,6 +16,7 @@ from api.judge.detectors.rules import (
 )
 from api.judge.principles import BREAKS_ENTRIES, PRINCIPLES_BY_ID
 from api.judge.text.draft import Draft
+from api.judge.text.memo import sentence_reading
 from api.judge.text.prefilter import PatternSet
 from api.schemas import Critique
 
@@ -125,16 +126,28 @@ def _base_findings(draft: Draft, rules: Iterable[Rule]) -> list[Finding]:
     return findings + _sentence_findings(draft, sentence_rules)
 
 
-# Sentence rules by the identity of the rule set, so a cached hit list always matches its rules.
-_RULE_SETS: dict[tuple[int, ...], tuple[Rule, ...]] = {}
+# Each set of sentence rules run together gets a number of its own, never reused, so a memo entry
+# of sentence hits always belongs to the rules that made it.
+# (The rules stored here stay alive, so no other object can take their ids.)
+_RULE_SET_NUMBERS: dict[tuple[int, ...], int] = {}
+_RULE_SETS: dict[int, tuple[Rule, ...]] = {}
+_NUMBERS = itertools.count()
+
+
+def _rule_set_number(rules: tuple[Rule, ...]) -> int:
+    key = tuple(map(id, rules))
+    number = _RULE_SET_NUMBERS.get(key)
+    if number is None:
+        if len(_RULE_SETS) > 32:
+            _RULE_SET_NUMBERS.clear()
+            _RULE_SETS.clear()
+        number = _RULE_SET_NUMBERS[key] = next(_NUMBERS)
+        _RULE_SETS[number] = rules
+    return number
 
 
 def _sentence_findings(draft: Draft, rules: tuple[Rule, ...]) -> list[Finding]:
-    key = tuple(map(id, rules))
-    if _RULE_SETS.get(key) is not rules:
-        if len(_RULE_SETS) > 32:
-            _RULE_SETS.clear()
-        _RULE_SETS[key] = rules
+    key = _rule_set_number(rules)
     findings = []
     for probe in draft.probes:
         sentence = probe.sentence
@@ -145,8 +158,8 @@ def _sentence_findings(draft: Draft, rules: tuple[Rule, ...]) -> list[Finding]:
     return findings
 
 
-@lru_cache(maxsize=8192)
-def _sentence_hits(probe: str, lead: int, length: int, rule_set: tuple[int, ...]) -> tuple[tuple[int, int, int], ...]:
+@sentence_reading
+def _sentence_hits(probe: str, lead: int, length: int, rule_set: int) -> tuple[tuple[int, int, int], ...]:
     """Every sentence rule's spans in one framed sentence; cached, so only edited sentences are matched again."""
     rules = _RULE_SETS[rule_set]
     return tuple(

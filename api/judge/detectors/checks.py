@@ -7,12 +7,12 @@ signal means is read from its tags, never from its id.
 
 import re
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 
 from api.judge.detectors.cues import cue_principle
 from api.judge.detectors.rules import Finding, Rule, compile_patterns
 from api.judge.detectors.signals import SIGNALS, draft_shows, shows, signals_in_sentence, tags_of
 from api.judge.text.draft import Draft
+from api.judge.text.memo import sentence_reading
 from api.judge.text.readability import flesch_kincaid_grade, is_dictionary_word
 from api.judge.text.sentences import NAME_LINE, Span, matching_copy, sentence_word_count, word_count
 from api.judge.text.sentiment import sentiment
@@ -141,7 +141,7 @@ def hostile_about_them(draft: Draft) -> Iterable[Span]:
             yield sentence
 
 
-@lru_cache(maxsize=8192)
+@sentence_reading
 def _is_hostile_about_them(sentence: str) -> bool:
     about_them = len(_ABOUT_THEM.findall(sentence))
     if word_count(sentence) < 4 or about_them == 0 or len(_ABOUT_ME.findall(sentence)) >= about_them:
@@ -216,7 +216,7 @@ def _cue_readings(draft: Draft, findings: list[Finding]) -> list[tuple[Span, str
     return draft.reading("cue_readings", read)
 
 
-@lru_cache(maxsize=8192)
+@sentence_reading
 def _cue_reading(sentence: str) -> str | None:
     """The principle a sentence's word cues point to, unless it plainly shows a principle."""
     principle = cue_principle(sentence)

@@ -9,9 +9,10 @@ threshold sits well above the highest score of any graceful sentence in that dat
 
 import json
 import re
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 
+from api.judge.text.memo import sentence_reading
 from api.judge.text.sentences import matching_copy
 
 TOP_TERMS = 3
@@ -35,7 +36,7 @@ def _cues() -> dict[str, dict]:
     return json.loads(resources.files(__package__).joinpath("cues.json").read_text("utf-8"))
 
 
-@lru_cache(maxsize=8192)
+@sentence_reading
 def cue_principle(sentence: str) -> str | None:
     """The one principle whose cues the sentence exceeds by the widest margin, if any.
 

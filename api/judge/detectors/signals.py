@@ -2,10 +2,10 @@
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from api.judge.principles import SHOWS_ENTRIES
 from api.judge.text.draft import Draft
+from api.judge.text.memo import sentence_reading
 from api.judge.text.prefilter import PatternSet
 from api.schemas import PrincipleId
 
@@ -31,8 +31,13 @@ SIGNALS: dict[str, Signal] = {
 }
 
 
+_BY_TAG: dict[str, tuple[Signal, ...]] = {
+    tag: tuple(s for s in SIGNALS.values() if tag in s.tags) for tag in frozenset().union(*(s.tags for s in SIGNALS.values()))
+}
+
+
 def signals_tagged(tag: str) -> tuple[Signal, ...]:
-    return tuple(s for s in SIGNALS.values() if tag in s.tags)
+    return _BY_TAG.get(tag, ())
 
 
 def has_signal(matching_text: str, signal_id: str) -> bool:
@@ -48,7 +53,12 @@ def tags_of(signal_ids: frozenset[str]) -> frozenset[str]:
     return frozenset().union(*(SIGNALS[i].tags for i in signal_ids))
 
 
-@lru_cache(maxsize=8192)
+def draft_tags(draft: Draft) -> frozenset[str]:
+    """Tags of the signals anywhere in the draft."""
+    return draft.reading("signal_tags", lambda: tags_of(draft_signals(draft)))
+
+
+@sentence_reading
 def signals_in_sentence(probe: str) -> frozenset[str]:
     """Ids of the signals in one framed sentence (see api.judge.text.draft.SentenceProbe); cached per sentence."""
     lowered = probe.lower()
@@ -61,4 +71,4 @@ def draft_signals(draft: Draft) -> frozenset[str]:
 
 
 def draft_shows(draft: Draft, tag: str) -> bool:
-    return tag in tags_of(draft_signals(draft))
+    return tag in draft_tags(draft)

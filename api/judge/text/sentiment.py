@@ -2,9 +2,11 @@
 
 import math
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from api.judge.text.memo import sentence_reading
 
 _VADER_ALPHA = 15.0  # VADER's normalisation constant: compound = raw / sqrt(raw^2 + alpha)
 
@@ -19,7 +21,7 @@ def prepare_sentiment() -> None:
     _analyzer()
 
 
-@lru_cache(maxsize=4096)
+@sentence_reading
 def sentiment(text: str) -> float:
     """VADER's compound score; cached because rules, tone and the rewrite ask about the same sentences."""
     return float(_analyzer().polarity_scores(text)["compound"])
