@@ -34,14 +34,14 @@ class CoachService:
         """A model is configured and its client is loaded."""
         if not self.llm_configured:
             return False
-        from api.llm import litellm_loaded
+        from api.llm_client import litellm_loaded
 
         return litellm_loaded()
 
     async def warm_up(self) -> None:
         """Load the model client in the background when a model is configured, so the first request need not."""
         if self.llm_configured:
-            from api.llm import load_litellm
+            from api.llm_client import load_litellm
 
             await load_litellm()
 

@@ -197,7 +197,7 @@ def test_local_judge_passes_a_graceful_reply_and_fails_a_hostile_one():
 
 
 class FakeLlm:
-    """Stands in for api.llm: answers with queued verdicts and records every call."""
+    """Stands in for api.llm_client: answers with queued verdicts and records every call."""
 
     def __init__(self, *answers: JudgeVerdict) -> None:
         self.answers = list(answers)
@@ -211,9 +211,9 @@ class FakeLlm:
 @pytest.fixture
 def fake_llm(monkeypatch):
     fake = FakeLlm()
-    module = types.ModuleType("api.llm")
+    module = types.ModuleType("api.llm_client")
     module.complete_structured = fake.complete_structured
-    monkeypatch.setitem(sys.modules, "api.llm", module)
+    monkeypatch.setitem(sys.modules, "api.llm_client", module)
     return fake
 
 

@@ -16,7 +16,7 @@ from api.engines.llm import LlmEngine
 from api.engines.llm_checks import CoachAnswer, complete_critiques, find_quote_span, invented_names
 from api.engines.local import coach_locally
 from api.errors import ApiError
-from api.llm import LlmBadOutput, complete_structured
+from api.llm_client import LlmBadOutput, complete_structured
 from api.schemas import CoachContext, CoachOptions, CoachRequest
 from api.settings import Settings
 

@@ -23,7 +23,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from api.engines.base import critique_from_finding, response_id
 from api.engines.llm_checks import (
     MAX_MODEL_CRITIQUES,
     PROMPT_VERSION,
@@ -37,10 +36,11 @@ from api.engines.llm_checks import (
     rewrite_problems,
 )
 from api.engines.local import coach_locally
+from api.engines.response import critique_from_finding, response_id
 from api.engines.rewrite import local_rewrite
 from api.errors import ApiError
 from api.judge import ScoredDraft, model_finding, score_draft
-from api.llm import LlmBadOutput, LlmError, LlmUsage, complete_structured, stream_structured
+from api.llm_client import LlmBadOutput, LlmError, LlmUsage, complete_structured, stream_structured
 from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, Critique, EngineInfo, Rewrite, Usage
 from api.settings import Settings
 

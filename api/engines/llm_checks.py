@@ -11,7 +11,7 @@ from api.engines.names import greeting_name, signature_name
 from api.engines.rewrite import _NOT_A_LETTER
 from api.judge import ScoredDraft, score_draft
 from api.judge.text.sentences import matching_copy
-from api.llm import load_prompt
+from api.llm_client import load_prompt
 from api.schemas import MAX_DRAFT_CHARS, CoachContext, CoachOptions, CoachRequest, Critique, Severity
 
 PROMPT_VERSION = "coach-v1"

@@ -1,14 +1,9 @@
-"""One async interface for every engine, and the pieces of a response they all share."""
+"""The pieces of a response every engine shares."""
 
 import uuid
-from typing import Protocol
 
 from api.judge import Finding
-from api.schemas import CoachRequest, CoachResponse, Critique
-
-
-class CoachEngine(Protocol):
-    async def coach(self, request: CoachRequest, model: str | None) -> CoachResponse: ...
+from api.schemas import Critique
 
 
 def response_id() -> str:
