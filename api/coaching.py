@@ -3,8 +3,8 @@
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from api.coach_errors import ModelNotAllowed
 from api.engines.local import LocalEngine
-from api.errors import ApiError
 from api.schemas import CoachOptions, CoachRequest, CoachResponse
 from api.settings import Settings
 
@@ -48,10 +48,12 @@ class CoachService:
     def _wants_llm(self, request: CoachRequest) -> bool:
         options = request.options or CoachOptions()
         if options.model is not None and options.model not in self.settings.model_allow_list:
-            raise ApiError(422, "model_not_allowed", "This model is not on the server's allow-list.", "options.model")
+            raise ModelNotAllowed("This model is not on the server's allow-list.")
         wants_llm = options.engine == "llm" or (options.engine == "auto" and self.llm_configured)
         if wants_llm and not self.llm_configured and options.model is None:
-            raise ApiError(503, "llm_unavailable", "No model is configured on this server; use engine 'local'.")
+            from api.llm_client import LlmUnavailable
+
+            raise LlmUnavailable("No model is configured on this server; use engine 'local'.")
         return wants_llm
 
     async def coach(self, request: CoachRequest) -> CoachResponse:

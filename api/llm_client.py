@@ -4,7 +4,7 @@ fallback models, one repair retry, and token/cost/latency accounting.
 litellm is imported on first use, never at start-up: it takes seconds to import and the service
 must start fast when no model is configured.
 
-Errors are raised as LlmError subclasses; routes map them to the SPEC's statuses:
+Errors are raised as LlmError subclasses; the web layer (api.errors) maps them to the SPEC's statuses:
 
 - LlmTimeout      -> 504 llm_timeout      the overall deadline passed (retries included)
 - LlmUnavailable  -> 503 llm_unavailable  connection refused, 429 or 5xx after retries, auth or
@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from api.coach_errors import CoachError
 from api.settings import Settings
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
@@ -60,30 +61,21 @@ class LlmUsage:
             self.cost_usd = (self.cost_usd or 0.0) + cost_usd
 
 
-class LlmError(Exception):
-    """The model could not give a usable answer; status and code are the SPEC's."""
+class LlmError(CoachError):
+    """The model could not give a usable answer; retry_after passes on a provider's Retry-After."""
 
-    status = 503
     code = "llm_unavailable"
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
 
 
 class LlmTimeout(LlmError):
-    status = 504
     code = "llm_timeout"
 
 
 class LlmUnavailable(LlmError):
-    status = 503
     code = "llm_unavailable"
 
 
 class LlmBadOutput(LlmError):
-    status = 502
     code = "llm_bad_output"
 
 

@@ -5,8 +5,8 @@ found in the draft here (spans are never trusted from the model). The model also
 name or number and keep the given names; otherwise the model gets one retry listing the problems,
 then the local rewrite is used and the response says degraded: true with the reason.
 
-Failures map to the SPEC's errors when the client asked for engine "llm" (strict), and to the local
-engine with degraded: true otherwise:
+Failures are raised as LlmError when the client asked for engine "llm" (strict), which the web
+layer maps to the SPEC's errors, and answered by the local engine with degraded: true otherwise:
 
 - the overall deadline (REPLY_COACH_TIMEOUT_S) passes          -> 504 llm_timeout
 - connection refused, 429 or 5xx after retries, every fallback
@@ -15,7 +15,6 @@ engine with degraded: true otherwise:
 """
 
 import asyncio
-import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -38,7 +37,6 @@ from api.engines.llm_checks import (
 from api.engines.local import coach_locally
 from api.engines.response import critique_from_finding, response_id
 from api.engines.rewrite import local_rewrite
-from api.errors import ApiError
 from api.judge import ScoredDraft, model_finding, score_draft
 from api.llm_client import LlmBadOutput, LlmError, LlmUsage, complete_structured, stream_structured
 from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, Critique, EngineInfo, Rewrite, Usage
@@ -240,20 +238,12 @@ class LlmEngine:
 
     def _failed(self, request: CoachRequest, error: LlmError, strict: bool) -> CoachResponse:
         if strict:
-            raise api_error(error)
+            raise error
         return coach_locally(request, degraded_reason=f"{error.message} The local engine answered instead.")
 
     def _failed_event(self, request: CoachRequest, error: LlmError, strict: bool) -> StreamEvent:
-        try:
-            return "result", self._failed(request, error, strict)
-        except ApiError as api:
-            return "error", {"error": {"code": api.code, "message": api.message, "field": api.field}}
-
-
-def api_error(error: LlmError) -> ApiError:
-    """The SPEC's error for a model failure; a provider's Retry-After is passed on."""
-    headers = {"Retry-After": str(max(1, math.ceil(error.retry_after)))} if error.retry_after is not None else None
-    return ApiError(error.status, error.code, error.message, None, headers)
+        """The stream's last event: the local answer, or with strict the error itself."""
+        return ("error", error) if strict else ("result", self._failed(request, error, strict))
 
 
 def _from_cache(cached: CoachResponse, started: float) -> CoachResponse:
