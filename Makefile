@@ -33,7 +33,7 @@ EVAL_ARGS ?= --engine local --min-pass-rate 0.95
 eval: $(STAMP)
 	$(BIN)/python -m api eval $(EVAL_ARGS)
 
-# Relearns the word cues (api/rules/data/cues.json) from the labelled drafts in tests/data.
+# Relearns the word cues (api/judge/detectors/cues.json) from the labelled drafts in tests/data.
 cues: $(STAMP)
 	$(BIN)/python -m evals.learn_cues
 

@@ -12,9 +12,9 @@ from starlette.responses import Response
 
 from api.coaching import CoachService
 from api.errors import error_response, install_error_handlers
+from api.judge import prepare_scoring
 from api.limits import BodyLimitMiddleware
 from api.routes import coach, health, principles, score, stream
-from api.scoring.scorer import prepare_scoring
 from api.settings import Settings, get_settings
 
 API_VERSION = "1.0.0"

@@ -65,9 +65,9 @@ def _read_draft(path: str) -> str:
 def _coach_or_score(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from api.errors import ApiError
+    from api.coach_errors import CoachError
+    from api.judge import prepare_scoring, score_draft
     from api.report import print_coach_report, print_score_report
-    from api.scoring.scorer import prepare_scoring, score_draft
 
     try:
         text = _read_draft(args.file)
@@ -93,7 +93,7 @@ def _coach_or_score(args: argparse.Namespace) -> int:
     except ValidationError as error:
         print(f"reply-coach: {error.errors()[0]['msg']}", file=sys.stderr)
         return 2
-    except ApiError as error:
+    except CoachError as error:
         print(f"reply-coach: {error.message} ({error.code})", file=sys.stderr)
         return 1
     if args.json:

@@ -1,12 +1,14 @@
 """The error envelope of SPEC §2 for every 4xx/5xx, FastAPI's own errors included."""
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.coach_errors import CoachError, ModelNotAllowed
 from api.schemas import MAX_DRAFT_CHARS
 
 logger = logging.getLogger("reply_coach")
@@ -30,6 +32,20 @@ class ApiError(Exception):
         self.message = message
         self.field = field
         self.headers = headers
+
+
+# The HTTP status of each error the engines and the service raise; by code, so the model client
+# (and litellm) need not be imported to answer a request that never used a model.
+_COACH_ERROR_STATUS = {ModelNotAllowed.code: 422, "llm_bad_output": 502, "llm_unavailable": 503, "llm_timeout": 504}
+
+
+def coach_error_status(error: CoachError) -> int:
+    return _COACH_ERROR_STATUS.get(error.code, 500)
+
+
+def error_envelope(error: CoachError) -> dict:
+    """The SPEC's error body for an error the engines or the service raised."""
+    return {"error": {"code": error.code, "message": error.message, "field": error.field}}
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None,
@@ -67,6 +83,12 @@ def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
 
 
+def _coach_error(request: Request, exc: CoachError) -> JSONResponse:
+    # A provider's Retry-After is passed on.
+    headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))} if exc.retry_after is not None else None
+    return JSONResponse(status_code=coach_error_status(exc), content=error_envelope(exc), headers=headers)
+
+
 def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
@@ -82,5 +104,6 @@ def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(CoachError, _coach_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)

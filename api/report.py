@@ -5,7 +5,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from api.principles import PRINCIPLES
+from api.judge.principles import PRINCIPLES
+from api.judge.text.sentences import split_sentences
 from api.schemas import CoachResponse, Critique, Scores
 
 _VERDICT_STYLE = {"ready": "bold green", "revise": "bold yellow", "rethink": "bold red"}
@@ -41,18 +42,36 @@ def scores_table(scores: Scores, title: str) -> Panel:
     return Panel(Group(header, Text(), table, Text(), footer), title=title, title_align="left")
 
 
-def _critique_text(draft: str, critique: Critique) -> Text:
+def _critique_text(draft: str, group: list[Critique]) -> Text:
+    """One critique, or several of one rule in one sentence, each of their spans highlighted."""
+    critique = group[0]
     line = Text.assemble((f"{critique.severity.upper():<8}", _SEVERITY_STYLE[critique.severity]), (f" {critique.rule}", "bold"))
-    if critique.quote is not None and critique.start is not None and critique.end is not None:
-        left = draft[max(0, critique.start - 30):critique.start].replace("\n", " ")
-        right = draft[critique.end:critique.end + 30].replace("\n", " ")
-        line.append("\n    …" + left, style="dim")
-        line.append(critique.quote.replace("\n", " "), style="bold reverse " + _SEVERITY_STYLE[critique.severity].split()[-1])
-        line.append(right + "…", style="dim")
+    spans = [(c.start, c.end) for c in group if c.quote is not None and c.start is not None and c.end is not None]
+    if spans:
+        highlight = "bold reverse " + _SEVERITY_STYLE[critique.severity].split()[-1]
+        position = max(0, spans[0][0] - 30)
+        line.append("\n    …", style="dim")
+        for start, end in spans:
+            line.append(draft[position:start].replace("\n", " "), style="dim")
+            line.append(draft[start:end].replace("\n", " "), style=highlight)
+            position = end
+        line.append(draft[position:position + 30].replace("\n", " ") + "…", style="dim")
     line.append(f"\n    {critique.message}")
     if critique.suggestion:
         line.append(f"\n    → {critique.suggestion}", style="green")
     return line
+
+
+def _by_rule_and_sentence(draft: str, critiques: list[Critique]) -> list[list[Critique]]:
+    """Critiques in their order, those of one rule in one sentence together (shouting twice in a line is one note)."""
+    sentences = split_sentences(draft)
+    groups: dict[tuple[str, int], list[Critique]] = {}
+    for index, critique in enumerate(critiques):
+        sentence = next((number for number, s in enumerate(sentences)
+                         if critique.start is not None and s.start <= critique.start < s.end), None)
+        key = (critique.rule, sentence) if sentence is not None else (critique.rule, -1 - index)
+        groups.setdefault(key, []).append(critique)
+    return [sorted(group, key=lambda c: c.start or 0) for group in groups.values()]
 
 
 def print_score_report(draft: str, scores: Scores, console: Console | None = None) -> None:
@@ -63,7 +82,7 @@ def print_coach_report(draft: str, response: CoachResponse, console: Console | N
     console = console or Console()
     console.print(scores_table(response.scores, "Your draft"))
     if response.critiques:
-        console.print(Panel(Group(*[_critique_text(draft, c) for c in response.critiques]), title="Critiques", title_align="left"))
+        console.print(Panel(Group(*[_critique_text(draft, group) for group in _by_rule_and_sentence(draft, response.critiques)]), title="Critiques", title_align="left"))
     if response.rewrite:
         console.print(Panel(Text(response.rewrite.text), title="Suggested rewrite", title_align="left", border_style="green"))
         console.print(scores_table(response.rewrite.scores, "The rewrite"))

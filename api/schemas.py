@@ -5,10 +5,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from api.principles import PrincipleId
-
 MAX_DRAFT_CHARS = 10_000
 
+# The six principles of SPEC §1; their ids are part of the API (api/judge/principles has one file each).
+PrincipleId = Literal["reputation", "door_open", "resilience", "feedback", "networking", "confidence"]
 Verdict = Literal["ready", "revise", "rethink"]
 Status = Literal["shown", "missing", "broken"]
 Severity = Literal["info", "warning", "critical"]

@@ -21,9 +21,9 @@ from fakes.openai_server import FakeOpenAI, Reply  # noqa: E402
 from api.engines.llm import LlmEngine  # noqa: E402
 from api.engines.llm_checks import CoachAnswer, coach_messages, rewrite_problems  # noqa: E402
 from api.engines.rewrite import local_rewrite  # noqa: E402
-from api.llm import _prepared_messages, litellm_module  # noqa: E402
+from api.judge import score_draft  # noqa: E402
+from api.llm_client import _prepared_messages, litellm_module  # noqa: E402
 from api.schemas import CoachRequest  # noqa: E402
-from api.scoring.scorer import score_draft  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from bench.drafts import draft_pool  # noqa: E402
 
@@ -121,7 +121,7 @@ def memory() -> dict:
         "    for line in open('/proc/self/status'):\n"
         "        if line.startswith('VmRSS'): return int(line.split()[1]) / 1024\n"
         "import api.app; api.app.create_app(); before = rss()\n"
-        "from api.llm import litellm_module; litellm_module(); print(json.dumps([before, rss()]))\n"
+        "from api.llm_client import litellm_module; litellm_module(); print(json.dumps([before, rss()]))\n"
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     before, after = json.loads(output.stdout.strip().splitlines()[-1])

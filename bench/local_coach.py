@@ -31,8 +31,8 @@ def _time_each(call, bodies: list[dict], iterations: int, seconds: float) -> lis
 
 def main() -> dict:
     from api.engines.local import coach_locally
+    from api.judge import prepare_scoring
     from api.schemas import CoachRequest
-    from api.scoring.scorer import prepare_scoring
 
     prepare_scoring()
     bodies = [{"draft": d, "context": {"company": "Northwind", "role": "Data Engineer"}} for d in exact_length_pool(50, 150)]

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from api.principles import PrincipleId
-from api.schemas import CoachContext, DraftText, Verdict
+from api.schemas import CoachContext, DraftText, PrincipleId, Verdict
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 DEFAULT_REWRITE_MAX_WORDS = 180

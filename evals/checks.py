@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from api.principles import PRINCIPLE_IDS
-from api.rules import Draft, run_rules
+from api.judge import Draft, run_rules
+from api.judge.detectors.signals import has_signal
+from api.judge.principles import PRINCIPLE_IDS
+from api.judge.text.sentences import matching_copy, word_count, words
 from api.schemas import CoachContext, CoachResponse
-from api.scoring.signals import has_signal
-from api.scoring.text import matching_copy, word_count, words
 from evals.cases import Case
 
 ALLOWED_WORDS_FILE = Path(__file__).resolve().parent / "allowed_words.txt"

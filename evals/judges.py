@@ -7,9 +7,9 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.principles import PRINCIPLE_IDS
+from api.judge import score_draft
+from api.judge.principles import PRINCIPLE_IDS
 from api.schemas import CoachContext, CoachResponse
-from api.scoring.scorer import score_draft
 from api.settings import Settings, get_settings
 from evals.cache import PROMPTS_DIR, AnswerCache, prompts_digest
 from evals.cases import Case
@@ -80,9 +80,9 @@ class LlmJudge:
 
     def check_ready(self) -> None:
         try:
-            import api.llm  # noqa: F401
+            import api.llm_client  # noqa: F401
         except ImportError as error:
-            raise JudgeUnavailable(f"the LLM judge needs api.llm ({error})") from error
+            raise JudgeUnavailable(f"the LLM judge needs api.llm_client ({error})") from error
 
     def messages(self, case: Case, reply: str) -> list[dict[str, str]]:
         context = case.context or CoachContext()
@@ -105,7 +105,7 @@ class LlmJudge:
         cached = self.cache.get(key)
         if cached is not None:
             return JudgeVerdict.model_validate(cached)
-        from api.llm import complete_structured  # litellm loads only when a model judge is used
+        from api.llm_client import complete_structured  # litellm loads only when a model judge is used
 
         verdict, _usage = await complete_structured(
             self.model, messages, JudgeVerdict, settings=self.settings, timeout_s=self.timeout_s

@@ -1,5 +1,5 @@
-"""Learns the word cues of api/rules/cues.py from the labelled drafts in tests/data and writes
-api/rules/data/cues.json.
+"""Learns the word cues of api/judge/detectors/cues.py from the labelled drafts in tests/data and writes
+api/judge/detectors/cues.json.
 
 Every sentence of a graceful draft counts as graceful; every sentence of a poor draft counts for
 each principle the draft breaks (its polite sentences share their words with graceful ones, so
@@ -12,12 +12,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from api.principles import PRINCIPLE_IDS
-from api.rules.cues import TOP_TERMS, cue_score, sentence_terms
-from api.scoring.text import split_sentences
+from api.judge.detectors.cues import TOP_TERMS, cue_score, sentence_terms
+from api.judge.principles import PRINCIPLE_IDS
+from api.judge.text.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTPUT = ROOT / "api" / "rules" / "data" / "cues.json"
+OUTPUT = ROOT / "api" / "judge" / "detectors" / "cues.json"
 # Labelled sets the cues never learn from (8 and 9), so the corpus tests also check them on unseen replies.
 HELD_OUT = frozenset({"drafts_validation_8.jsonl", "drafts_validation_9.jsonl"})
 MIN_COUNT = 2

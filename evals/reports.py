@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from api.principles import PRINCIPLE_IDS
+from api.judge.principles import PRINCIPLE_IDS
 
 if TYPE_CHECKING:
     from evals.runner import CaseRun

@@ -16,8 +16,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.coach_errors import CoachError
 from api.coaching import CoachService
-from api.errors import ApiError
 from api.schemas import CoachOptions, CoachRequest, CoachResponse
 from api.settings import Settings, get_settings
 from evals.cache import CACHE_DIR, PROMPTS_DIR, AnswerCache, prompts_digest
@@ -98,7 +98,7 @@ async def run_case(case: Case, run: int, coach: CoachRunner, judge: Judge) -> Ca
         verdict = await judge.judge(case, response)
         result.judge = {"judge": judge.name, **verdict.model_dump(by_alias=True)}
         result.checks.append(CheckResult("judge", verdict.passed, f"{verdict.score}: {verdict.reason}"))
-    except ApiError as error:
+    except CoachError as error:
         result.error = f"{error.code}: {error.message}"
     except Exception as error:  # one broken answer must not stop the other cases
         result.error = f"{type(error).__name__}: {error}"

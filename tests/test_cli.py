@@ -111,3 +111,18 @@ def test_llm_engine_without_a_model_exits_1(runs):
     assert result.returncode == 1
     assert "llm_unavailable" in result.stderr and "Traceback" not in result.stderr
 
+
+
+def test_a_rule_with_two_spans_in_one_sentence_is_reported_once():
+    from rich.console import Console
+
+    from api.engines.local import coach_locally
+    from api.report import print_coach_report
+    from api.schemas import CoachOptions, CoachRequest
+
+    draft = "Hi Dana, this was RIDICULOUS and HONESTLY INSULTING!!! Thanks."
+    response = coach_locally(CoachRequest(draft=draft, options=CoachOptions(rewrite=False)))
+    assert sum(c.rule == "reputation.shouting" for c in response.critiques) >= 2
+    console = Console(record=True, width=200)
+    print_coach_report(draft, response, console)
+    assert console.export_text().count("reputation.shouting") == 1

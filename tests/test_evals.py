@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 import api.engines.local
-import api.rules
+import api.judge.detectors
 from api.engines.local import coach_locally
+from api.judge.detectors.signals import has_signal
+from api.judge.text.sentences import matching_copy, split_sentences
 from api.schemas import CoachContext, CoachRequest
-from api.scoring.signals import has_signal
-from api.scoring.text import matching_copy, split_sentences
 from evals import compare, runner
 from evals.cache import AnswerCache
 from evals.cases import Case, CaseError, Expect, load_cases
@@ -76,7 +76,7 @@ flagged = ["reputation"]
 def test_disabling_the_sarcasm_rule_fails_the_suite(tmp_path, monkeypatch):
     reputation_cases = [c.id for c in load_cases() if "reputation" in c.expect.flagged]
     _, baseline = run_eval(tmp_path / "before", *only(reputation_cases))
-    monkeypatch.delitem(api.rules.RULES, "reputation.sarcasm")
+    monkeypatch.delitem(api.judge.detectors.RULES, "reputation.sarcasm")
     code, weakened = run_eval(tmp_path / "after", *only(reputation_cases))
     assert code == 1
     assert weakened["summary"]["pass_rate"] < 0.95
@@ -197,7 +197,7 @@ def test_local_judge_passes_a_graceful_reply_and_fails_a_hostile_one():
 
 
 class FakeLlm:
-    """Stands in for api.llm: answers with queued verdicts and records every call."""
+    """Stands in for api.llm_client: answers with queued verdicts and records every call."""
 
     def __init__(self, *answers: JudgeVerdict) -> None:
         self.answers = list(answers)
@@ -211,9 +211,9 @@ class FakeLlm:
 @pytest.fixture
 def fake_llm(monkeypatch):
     fake = FakeLlm()
-    module = types.ModuleType("api.llm")
+    module = types.ModuleType("api.llm_client")
     module.complete_structured = fake.complete_structured
-    monkeypatch.setitem(sys.modules, "api.llm", module)
+    monkeypatch.setitem(sys.modules, "api.llm_client", module)
     return fake
 
 

@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.engines.llm import LlmEngine
 from api.engines.llm_checks import CoachAnswer, complete_critiques, find_quote_span, invented_names
-from api.errors import ApiError
-from api.llm import LlmBadOutput, complete_structured
+from api.engines.local import coach_locally
+from api.errors import coach_error_status
+from api.llm_client import LlmBadOutput, LlmError, complete_structured
 from api.schemas import CoachContext, CoachOptions, CoachRequest
 from api.settings import Settings
 
@@ -107,14 +108,14 @@ def test_wrong_schema_twice_degrades_or_fails_with_502(fake, settings):
     assert "unusable" in response.engine.reason
     assert "critiques" in fake.calls[1].messages[-1]["content"]  # the repair names the missing fields
     fake.enqueue(wrong, wrong)
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(LlmError) as raised:
         coach(settings, strict=True)
-    assert (raised.value.status, raised.value.code) == (502, "llm_bad_output")
+    assert (coach_error_status(raised.value), raised.value.code) == (502, "llm_bad_output")
 
 
 def test_empty_and_truncated_answers_are_bad_output(fake, settings):
     fake.enqueue(Reply(content=""), Reply(content='{"summary": "x", "crit', finish_reason="length"))
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(LlmError) as raised:
         coach(settings, strict=True)
     assert raised.value.code == "llm_bad_output"
     assert "cut off" in raised.value.message
@@ -156,10 +157,10 @@ def test_429_then_success_is_retried(fake, settings):
 
 def test_429_after_retries_is_503_with_retry_after(fake, settings):
     fake.reset(default=Reply.error(429, headers={"retry-after": "0"}))
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(LlmError) as raised:
         coach(settings, strict=True)
-    assert (raised.value.status, raised.value.code) == (503, "llm_unavailable")
-    assert raised.value.headers == {"Retry-After": "1"}
+    assert (coach_error_status(raised.value), raised.value.code) == (503, "llm_unavailable")
+    assert raised.value.retry_after == 0  # the web layer passes it on as Retry-After: 1
     assert len(fake.calls) == settings.retries + 1
 
 
@@ -184,7 +185,7 @@ def test_fallback_model_answers_when_the_first_fails(fake, settings):
 
 def test_connection_refused_is_unavailable(settings):
     settings = settings.model_copy(update={"api_base": "http://127.0.0.1:9/v1", "retries": 1})
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(LlmError) as raised:
         coach(settings, strict=True)
     assert raised.value.code == "llm_unavailable" and "reached" in raised.value.message
 
@@ -193,9 +194,9 @@ def test_a_hang_past_the_deadline_is_504_in_time(fake, settings):
     settings = settings.model_copy(update={"timeout_s": 0.6})
     fake.enqueue(Reply(hang=True))
     started = time.monotonic()
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(LlmError) as raised:
         coach(settings, strict=True)
-    assert (raised.value.status, raised.value.code) == (504, "llm_timeout")
+    assert (coach_error_status(raised.value), raised.value.code) == (504, "llm_timeout")
     assert time.monotonic() - started < 1.5
     fake.enqueue(Reply(hang=True))
     assert coach(settings).engine.degraded
@@ -364,3 +365,44 @@ def test_live_anthropic_model():
     response = asyncio.run(LlmEngine(Settings(_env_file=None, model=model)).coach(
         CoachRequest(draft=DRAFT), None, strict=True))
     assert response.engine.name == "llm" and response.rewrite is not None
+
+
+POLITE_WITH_A_DIG = (
+    "Hi Dana,\n\nThank you for letting me know. I hope the new hire enjoys the process as much as I did. "
+    "Please keep me in mind for future openings. If you have a moment, I'd welcome any feedback, and I'd be "
+    "glad to stay in touch on LinkedIn.\n\nBest regards,\nSam"
+)
+SARCASM = {"principle": "reputation", "severity": "warning",
+           "quote": "I hope the new hire enjoys the process as much as I did.",
+           "message": "Sarcasm: it reads as a dig at how you were treated.", "suggestion": "Cut it."}
+
+
+def test_a_model_critique_the_local_rules_miss_lowers_the_verdict(fake, settings):
+    local = coach_locally(CoachRequest(draft=POLITE_WITH_A_DIG))
+    assert local.scores.verdict == "ready" and not [c for c in local.critiques if c.severity != "info"]
+    fake.enqueue(Reply.json(answer(rewrite=None, critiques=[SARCASM])))
+    response = coach(settings, draft=POLITE_WITH_A_DIG, options=CoachOptions(rewrite=False))
+    assert response.engine.name == "llm" and not response.engine.degraded
+    critique = next(c for c in response.critiques if c.rule == "reputation.llm")
+    assert POLITE_WITH_A_DIG[critique.start:critique.end] == critique.quote == SARCASM["quote"]
+    assert response.scores.principles["reputation"].status == "broken"
+    assert response.scores.verdict == "revise"
+    assert response.scores.overall < local.scores.overall
+
+
+def test_a_critical_model_critique_is_never_beside_a_ready_verdict(fake, settings):
+    critical = {**SARCASM, "severity": "critical"}
+    fake.enqueue(Reply.json(answer(critiques=[critical])), Reply.json(answer(critiques=[critical])))
+    response = coach(settings, draft=POLITE_WITH_A_DIG)
+    assert any(c.severity == "critical" for c in response.critiques)
+    assert response.scores.verdict == "rethink"
+    # The rewrite never keeps the sentence the model flagged.
+    assert SARCASM["quote"] not in response.rewrite.text
+
+
+def test_the_web_layer_answers_a_rate_limited_model_with_503_and_retry_after(fake, settings):
+    fake.reset(default=Reply.error(429, headers={"retry-after": "0"}))
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/v1/coach", json={"draft": DRAFT, "options": {"engine": "llm"}})
+    assert response.status_code == 503 and response.json()["error"]["code"] == "llm_unavailable"
+    assert response.headers["retry-after"] == "1"

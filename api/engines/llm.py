@@ -1,12 +1,12 @@
 """The llm engine: one model call per coach, checked by the server before anything reaches the client.
 
-Scores always come from the local scorer. The model adds critiques (spans computed here, never
-trusted) and a rewrite, which must score at least as well as the draft, trip no rule, invent no
+Scores come from one judge: the local rules plus the model's critiques, once their quotes are
+found in the draft here (spans are never trusted from the model). The model also writes a rewrite, which must score at least as well as the draft, trip no rule, invent no
 name or number and keep the given names; otherwise the model gets one retry listing the problems,
 then the local rewrite is used and the response says degraded: true with the reason.
 
-Failures map to the SPEC's errors when the client asked for engine "llm" (strict), and to the local
-engine with degraded: true otherwise:
+Failures are raised as LlmError when the client asked for engine "llm" (strict), which the web
+layer maps to the SPEC's errors, and answered by the local engine with degraded: true otherwise:
 
 - the overall deadline (REPLY_COACH_TIMEOUT_S) passes          -> 504 llm_timeout
 - connection refused, 429 or 5xx after retries, every fallback
@@ -15,15 +15,13 @@ engine with degraded: true otherwise:
 """
 
 import asyncio
-import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import ValidationError
 
-from api.engines.base import critique_from_finding, response_id
 from api.engines.llm_checks import (
     MAX_MODEL_CRITIQUES,
     PROMPT_VERSION,
@@ -32,17 +30,16 @@ from api.engines.llm_checks import (
     cache_key,
     coach_messages,
     complete_critiques,
-    merged_critiques,
     model_critiques,
     repair_messages,
     rewrite_problems,
 )
 from api.engines.local import coach_locally
+from api.engines.response import critique_from_finding, response_id
 from api.engines.rewrite import local_rewrite
-from api.errors import ApiError
-from api.llm import LlmBadOutput, LlmError, LlmUsage, complete_structured, stream_structured
+from api.judge import ScoredDraft, model_finding, score_draft
+from api.llm_client import LlmBadOutput, LlmError, LlmUsage, complete_structured, stream_structured
 from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, Critique, EngineInfo, Rewrite, Usage
-from api.scoring.scorer import ScoredDraft, score_draft
 from api.settings import Settings
 
 StreamEvent = tuple[str, Any]
@@ -80,20 +77,9 @@ class ResponseCache:
 
 
 class LlmEngine:
-    _shared: ClassVar[dict[int, tuple[Settings, "LlmEngine"]]] = {}
-
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.cache = ResponseCache(settings.cache_size, settings.cache_ttl_s)
-
-    @classmethod
-    def shared(cls, settings: Settings) -> "LlmEngine":
-        """One engine (and cache) per settings object."""
-        entry = cls._shared.get(id(settings))
-        if entry is None or entry[0] is not settings:
-            entry = (settings, cls(settings))
-            cls._shared[id(settings)] = entry
-        return entry[1]
 
     async def coach(self, request: CoachRequest, model: str | None, strict: bool) -> CoachResponse:
         started = time.perf_counter()
@@ -195,7 +181,11 @@ class LlmEngine:
         context = request.context or CoachContext()
         options = request.options or CoachOptions()
         local = [critique_from_finding(f) for f in scored.findings]
-        critiques = merged_critiques(local, model_critiques(request.draft, answer.critiques, local))
+        located = model_critiques(request.draft, answer.critiques, local)
+        if located:
+            # One judge: the model's critiques count in the statuses, the grace score and the verdict.
+            scored = score_draft(request.draft, context, extra_findings=[model_finding(c) for c in located])
+        critiques = [critique_from_finding(f) for f in scored.findings]
         rewrite = None
         reason = None
         if options.rewrite:
@@ -207,7 +197,7 @@ class LlmEngine:
                     request, scored, messages, answer, problems, usage, started
                 )
             if problems or text is None or scored_rewrite is None:
-                text = local_rewrite(request.draft, context)
+                text = local_rewrite(request.draft, context, scored.findings)
                 scored_rewrite = score_draft(text, context)
                 reason = "The model's rewrite failed the server's checks twice (" + problems[0].rstrip(".") + \
                     "); the rewrite is the local engine's."
@@ -248,20 +238,12 @@ class LlmEngine:
 
     def _failed(self, request: CoachRequest, error: LlmError, strict: bool) -> CoachResponse:
         if strict:
-            raise api_error(error)
+            raise error
         return coach_locally(request, degraded_reason=f"{error.message} The local engine answered instead.")
 
     def _failed_event(self, request: CoachRequest, error: LlmError, strict: bool) -> StreamEvent:
-        try:
-            return "result", self._failed(request, error, strict)
-        except ApiError as api:
-            return "error", {"error": {"code": api.code, "message": api.message, "field": api.field}}
-
-
-def api_error(error: LlmError) -> ApiError:
-    """The SPEC's error for a model failure; a provider's Retry-After is passed on."""
-    headers = {"Retry-After": str(max(1, math.ceil(error.retry_after)))} if error.retry_after is not None else None
-    return ApiError(error.status, error.code, error.message, None, headers)
+        """The stream's last event: the local answer, or with strict the error itself."""
+        return ("error", error) if strict else ("result", self._failed(request, error, strict))
 
 
 def _from_cache(cached: CoachResponse, started: float) -> CoachResponse:

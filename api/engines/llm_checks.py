@@ -9,11 +9,10 @@ from pydantic import BaseModel, Field
 
 from api.engines.names import greeting_name, signature_name
 from api.engines.rewrite import _NOT_A_LETTER
-from api.llm import load_prompt
-from api.rules.base import SEVERITY_RANK
+from api.judge import ScoredDraft, score_draft
+from api.judge.text.sentences import matching_copy
+from api.llm_client import load_prompt
 from api.schemas import MAX_DRAFT_CHARS, CoachContext, CoachOptions, CoachRequest, Critique, Severity
-from api.scoring.scorer import ScoredDraft, score_draft
-from api.scoring.text import matching_copy
 
 PROMPT_VERSION = "coach-v1"
 PROMPT_DIR = "coach/v1"
@@ -160,11 +159,6 @@ def _repeats(critique: Critique, others: list[Critique]) -> bool:
         elif critique.start is None and other.start is None and other.principle == critique.principle:
             return True
     return False
-
-
-def merged_critiques(local: list[Critique], model: list[Critique]) -> list[Critique]:
-    """Local and model critiques together, most severe first, then in reading order."""
-    return sorted([*local, *model], key=lambda c: (SEVERITY_RANK[c.severity], c.start if c.start is not None else -1))
 
 
 # Capitalised words a reply may use without them being given: greetings, sign-offs, calendar words.

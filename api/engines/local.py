@@ -2,10 +2,10 @@
 
 import time
 
-from api.engines.base import critique_from_finding, response_id
+from api.engines.response import critique_from_finding, response_id
 from api.engines.rewrite import local_rewrite
+from api.judge import score_draft
 from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, EngineInfo, Rewrite, Usage
-from api.scoring.scorer import score_draft
 
 
 class LocalEngine:

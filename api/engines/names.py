@@ -3,8 +3,8 @@
 import re
 from dataclasses import dataclass
 
+from api.judge.text.sentences import NAME, NAME_LINE
 from api.schemas import CoachContext
-from api.scoring.text import NAME, NAME_LINE
 
 _GREETING = re.compile(rf"^\s*(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))[ \t]+(?P<name>{NAME})[ \t]*[,:!\n]", re.IGNORECASE | re.MULTILINE)
 _SIGN_OFF_LINE = re.compile(

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from importlib import resources
 
 from api.engines.names import Names, find_names
-from api.rules import Draft, Finding, run_rules
+from api.judge import Draft, Finding, run_rules
+from api.judge.detectors.signals import shows, signals_tagged
+from api.judge.text.sentences import NAME_LINE, Span, word_count
+from api.judge.text.sentiment import sentiment
 from api.schemas import CoachContext
-from api.scoring.signals import SIGNALS
-from api.scoring.text import NAME_LINE, Span, word_count
-from api.scoring.tone import sentiment
 
 MAX_REWRITE_WORDS = 180
 _PHRASES: dict[str, list[str]] = tomllib.loads(
@@ -28,7 +28,7 @@ _GREETING_PREFIX = re.compile(
     r"^\s*(?:dear|hi|hello|hey|good (?:morning|afternoon|evening)|greetings)\b[^,\n:!?]{0,50}[,:!]\s*",
     re.IGNORECASE,
 )
-_SIGN_OFF = SIGNALS["reputation.sign_off"].pattern
+_SIGN_OFFS = signals_tagged("sign_off")
 # Lines that talk to a machine or carry markup are not part of a letter to a person.
 _NOT_A_LETTER = re.compile(
     r"<\s*/?\s*[a-z!][^>]*>|\b(?:ignore|disregard) (?:all |any |the )?(?:previous|prior|above)|\binstructions?\b|"
@@ -41,13 +41,10 @@ _LINE_BREAK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6])\s*/?\s*>", re.IGNO
 _TAG = re.compile(r"<\s*/?\s*[a-z][^>]*>", re.IGNORECASE)
 _SALUTATION = re.compile(r"^\s*(dear|hi|hello|hey|good (?:morning|afternoon|evening))\b", re.IGNORECASE)
 _DOUBLED_FULL_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
-_SLOT_SIGNALS = {
-    "thanks": ("reputation.gratitude",),
-    "acceptance": ("resilience.acceptance",),
-    "growth": ("resilience.growth", "confidence.enthusiasm"),
-    "door_open": ("door_open.future",),
-    "feedback": ("feedback.polite_ask",),
-    "networking": ("networking.stay_in_touch",),
+# The parts of a graceful reply the rewrite fills in, and the signal tag that shows each one.
+_SLOT_TAGS = {
+    "thanks": "thanks", "acceptance": "acceptance", "growth": "growth", "door_open": "door_open",
+    "feedback": "feedback_ask", "networking": "stay_in_touch",
 }
 
 
@@ -71,7 +68,7 @@ def local_rewrite(draft_text: str, context: CoachContext | None = None, draft_fi
     names = find_names(draft_text, context)
     draft = Draft(draft_text, context)
     all_findings = draft_findings if draft_findings is not None else run_rules(draft)
-    findings = [f for f in all_findings if f.breaks_principle or f.rule == "readability.long_sentence"]
+    findings = [f for f in all_findings if f.breaks_principle or "rewrite_drops" in f.tags]
     parts = _split_parts(draft, findings)
     seed = zlib.crc32(draft_text.encode("utf-8"))
     if not any(f.breaks_principle for f in findings):
@@ -102,7 +99,7 @@ def _split_parts(draft: Draft, findings: list[Finding]) -> _Parts:
     sign_off = None
     tail = sentences[-2:]
     for index, sentence in enumerate(tail):
-        if _SIGN_OFF.match(sentence.text + "\n"):
+        if any(signal.pattern.match(sentence.text + "\n") for signal in _SIGN_OFFS):
             sign_off = sentence.text
             del sentences[len(sentences) - len(tail) + index:]
             break
@@ -127,9 +124,9 @@ def _split_parts(draft: Draft, findings: list[Finding]) -> _Parts:
 
 def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext, seed: int) -> str:
     phrase = _phrase_picker(names, seed)
-    by_slot: dict[str, list[str]] = {slot: [] for slot in [*_SLOT_SIGNALS, "content"]}
+    by_slot: dict[str, list[str]] = {slot: [] for slot in [*_SLOT_TAGS, "content"]}
     for sentence in body:
-        slot = next((slot for slot, ids in _SLOT_SIGNALS.items() if _has(ids, sentence)), "content")
+        slot = next((slot for slot, tag in _SLOT_TAGS.items() if shows(sentence, tag)), "content")
         by_slot[slot].append(sentence)
 
     def slot_or_phrase(slot: str) -> list[str]:
@@ -152,9 +149,9 @@ def _light_touch(draft: Draft, parts: _Parts, names: Names, context: CoachContex
     """A draft that breaks nothing keeps its words; only missing essentials are added, long ones trimmed."""
     phrase = _phrase_picker(names, seed)
     text = draft.matching
-    opening = [] if _has(_SLOT_SIGNALS["thanks"], text) else [phrase("thanks")]
-    closing = [] if _has(_SLOT_SIGNALS["door_open"], text) else [phrase("door_open")]
-    if context.ask_for_feedback and not _has(_SLOT_SIGNALS["feedback"], text):
+    opening = [] if shows(text, _SLOT_TAGS["thanks"]) else [phrase("thanks")]
+    closing = [] if shows(text, _SLOT_TAGS["door_open"]) else [phrase("door_open")]
+    if context.ask_for_feedback and not shows(text, _SLOT_TAGS["feedback"]):
         closing.append(phrase("feedback"))
     body = list(parts.body)
     budget = MAX_REWRITE_WORDS - 8 - sum(word_count(s) for s in opening + closing)
@@ -220,11 +217,7 @@ def _fill_values(names: Names) -> dict[str, str]:
 
 
 def _is_slot_sentence(sentence: str) -> bool:
-    return any(_has(ids, sentence) for ids in _SLOT_SIGNALS.values())
-
-
-def _has(signal_ids: tuple[str, ...], sentence: str) -> bool:
-    return any(SIGNALS[i].pattern.search(sentence) for i in signal_ids)
+    return any(shows(sentence, tag) for tag in _SLOT_TAGS.values())
 
 
 def _overlaps(sentence: Span, findings: list[Finding]) -> bool:

@@ -2,8 +2,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import CoachDep
+from api.judge.text.readability import pronouncing_dictionary_loaded
 from api.schemas import HealthResponse, ReadyResponse
-from api.scoring.readability import pronouncing_dictionary_loaded
 
 router = APIRouter(tags=["health"])
 

@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from api.principles import PRINCIPLES
+from api.judge.principles import PRINCIPLES
 from api.schemas import PrincipleOut
 
 router = APIRouter(prefix="/v1", tags=["principles"])

@@ -2,8 +2,8 @@ from fastapi import APIRouter, Response
 
 from api.deps import JsonBody
 from api.errors_doc import ERROR_RESPONSES
+from api.judge import score_draft
 from api.schemas import ScoreRequest, Scores
-from api.scoring.scorer import score_draft
 
 router = APIRouter(prefix="/v1", tags=["score"])
 

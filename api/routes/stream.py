@@ -9,7 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
+from api.coach_errors import CoachError
 from api.deps import CoachDep, JsonBody, SettingsDep
+from api.errors import error_envelope
 from api.errors_doc import ERROR_RESPONSES
 from api.schemas import CoachRequest
 
@@ -57,7 +59,7 @@ async def server_sent_events(
     async def produce() -> None:
         try:
             async for name, data in events:
-                await queue.put(sse_frame(name, data))
+                await queue.put(sse_frame(name, error_envelope(data) if isinstance(data, CoachError) else data))
         except Exception:
             # The status line has gone out already, so a failure becomes an error event, not a 500.
             await queue.put(sse_frame("error", {"error": {

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from api.engines.rewrite import local_rewrite
-from api.rules import Draft, run_rules
+from api.judge import Draft, run_rules, score_draft
+from api.judge.text.sentences import word_count
 from api.schemas import CoachContext
-from api.scoring.scorer import score_draft
-from api.scoring.text import word_count
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ROWS = [

@@ -1,0 +1,173 @@
+"""Every detector of the judge, registered in one place from the `[[breaks]]` entries of
+api/judge/principles: each entry's kind picks how it finds spans. Find any rule by its dotted id
+with one grep."""
+
+import itertools
+from collections.abc import Callable, Iterable
+
+from api.judge.detectors import checks
+from api.judge.detectors.rules import (
+    SEVERITY_RANK,
+    Finding,
+    Rule,
+    sentence_function_spans,
+    sentence_pattern_spans,
+    sentence_spans_in_draft,
+)
+from api.judge.principles import BREAKS_ENTRIES, PRINCIPLES_BY_ID
+from api.judge.text.draft import Draft
+from api.judge.text.memo import sentence_reading
+from api.judge.text.prefilter import PatternSet
+from api.schemas import Critique
+
+# The offline sentence model, once plugged in: sentences -> for each, a probability per principle.
+SentenceModel = Callable[[list[str]], list[dict[str, float]]]
+_sentence_model: SentenceModel | None = None
+
+
+def plug_sentence_model(read: SentenceModel | None) -> None:
+    """Let entries of kind sentence_model find what the model reads (None unplugs it)."""
+    global _sentence_model
+    _sentence_model = read
+
+
+def _sentence_model_spans(draft: Draft, rule: Rule) -> list:
+    if _sentence_model is None:
+        return []
+    read = _sentence_model
+    readings = draft.reading("sentence_model", lambda: read([s.text for s in draft.sentences]))
+    return [s for s, reading in zip(draft.sentences, readings, strict=True)
+            if reading.get(rule.principle, 0.0) >= (rule.threshold or 0.5)]
+
+
+def _detector(entry: dict) -> Callable:
+    kind = entry["kind"]
+    if kind == "pattern":
+        unless = PatternSet(entry["unless"]) if entry.get("unless") else None
+        return sentence_pattern_spans(PatternSet(entry["patterns"]), unless)
+    if kind == "sentence_model":
+        return _sentence_model_spans
+    registry = {"sentence_function": checks.SENTENCE_FUNCTIONS, "draft_function": checks.DRAFT_FUNCTIONS,
+                "derived": checks.DERIVED_FUNCTIONS}[kind]
+    if entry["function"] not in registry:
+        raise ValueError(f"{entry['id']}: no {kind} named {entry['function']!r} in api/judge/detectors/checks.py")
+    function = registry[entry["function"]]
+    return sentence_function_spans(function) if kind == "sentence_function" else function
+
+
+def _load_rules() -> dict[str, Rule]:
+    return {
+        entry["id"]: Rule(
+            id=entry["id"], principle=entry["principle"], severity=entry["severity"], message=entry["message"],
+            suggestion=entry.get("suggestion"), kind=entry["kind"], tags=frozenset(entry.get("tags", ())),
+            detect=_detector(entry), threshold=entry.get("threshold"),
+        )
+        for entry in BREAKS_ENTRIES
+    }
+
+
+RULES: dict[str, Rule] = _load_rules()
+
+
+def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Iterable[Finding] = ()) -> list[Finding]:
+    """Every rule's findings on the draft, with extra findings from other detectors (the model's
+    located critiques), most severe first, then in reading order.
+
+    A span already claimed by a more severe finding of the same principle is not reported twice,
+    and a suggestion about what a principle lacks is dropped once that principle is found broken.
+    """
+    active = [rule for rule in RULES.values() if rule.id not in disabled]
+    findings = _base_findings(draft, active) + list(extra)
+    for rule in active:
+        if rule.kind == "derived":
+            findings += rule.findings_from(rule.detect(draft, findings, rule))
+    findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start if f.start is not None else -1, f.rule))
+    # "Nothing offers to stay in touch" adds nothing once the reply is found cutting ties.
+    broken = {f.principle for f in findings if f.breaks_principle}
+    findings = [f for f in findings if f.breaks_principle or f.principle not in broken]
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding.start is not None and any(
+            k.principle == finding.principle and k.start is not None
+            and k.start < finding.end and finding.start < k.end  # type: ignore[operator]
+            for k in kept
+        ):
+            continue
+        kept.append(finding)
+    return kept
+
+
+def findings_of(rule: Rule, draft: Draft) -> list[Finding]:
+    """What one rule finds in a draft on its own (a derived rule still reads the others' findings)."""
+    if rule.per_sentence:
+        return rule.findings_from(sentence_spans_in_draft(rule, draft))
+    if rule.kind == "derived":
+        return rule.findings_from(rule.detect(draft, _base_findings(draft, RULES.values()), rule))
+    return rule.findings_from(rule.detect(draft, rule) if rule.kind == "sentence_model" else rule.detect(draft))
+
+
+def model_finding(critique: Critique) -> Finding:
+    """A model critique located in the draft, as a finding that counts like any rule's."""
+    principle = PRINCIPLES_BY_ID.get(critique.principle)
+    return Finding(
+        rule=critique.rule, principle=critique.principle, severity=critique.severity, message=critique.message,
+        suggestion=critique.suggestion, start=critique.start, end=critique.end, quote=critique.quote,
+        tags=principle.model_critique_tags if principle else frozenset(), critique_id=critique.id,
+    )
+
+
+def _base_findings(draft: Draft, rules: Iterable[Rule]) -> list[Finding]:
+    """Findings of every rule that does not read other rules' findings."""
+    rules = [rule for rule in rules if rule.kind != "derived"]
+    sentence_rules = tuple(rule for rule in rules if rule.per_sentence)
+    findings = [f for rule in rules if rule.kind == "draft_function" for f in rule.findings_from(rule.detect(draft))]
+    findings += [f for rule in rules if rule.kind == "sentence_model"
+                 for f in rule.findings_from(rule.detect(draft, rule))]
+    return findings + _sentence_findings(draft, sentence_rules)
+
+
+# Each set of sentence rules run together gets a number of its own, never reused, so a memo entry
+# of sentence hits always belongs to the rules that made it.
+# (The rules stored here stay alive, so no other object can take their ids.)
+_RULE_SET_NUMBERS: dict[tuple[int, ...], int] = {}
+_RULE_SETS: dict[int, tuple[Rule, ...]] = {}
+_NUMBERS = itertools.count()
+
+
+def _rule_set_number(rules: tuple[Rule, ...]) -> int:
+    key = tuple(map(id, rules))
+    number = _RULE_SET_NUMBERS.get(key)
+    if number is None:
+        if len(_RULE_SETS) > 32:
+            _RULE_SET_NUMBERS.clear()
+            _RULE_SETS.clear()
+        number = _RULE_SET_NUMBERS[key] = next(_NUMBERS)
+        _RULE_SETS[number] = rules
+    return number
+
+
+def _sentence_findings(draft: Draft, rules: tuple[Rule, ...]) -> list[Finding]:
+    key = _rule_set_number(rules)
+    findings = []
+    for probe in draft.probes:
+        sentence = probe.sentence
+        for index, start, end in _sentence_hits(probe.text, probe.lead, sentence.end - sentence.start, key):
+            findings.append(rules[index].finding(
+                sentence.start + start, sentence.start + end, draft.text[sentence.start + start:sentence.start + end]
+            ))
+    return findings
+
+
+@sentence_reading
+def _sentence_hits(probe: str, lead: int, length: int, rule_set: int) -> tuple[tuple[int, int, int], ...]:
+    """Every sentence rule's spans in one framed sentence; cached, so only edited sentences are matched again."""
+    rules = _RULE_SETS[rule_set]
+    return tuple(
+        (index, start, end)
+        for index, rule in enumerate(rules)
+        for start, end in rule.detect(probe, lead, length)
+    )
+
+
+__all__ = ["RULES", "SEVERITY_RANK", "Finding", "Rule", "findings_of", "model_finding", "plug_sentence_model",
+           "run_rules"]

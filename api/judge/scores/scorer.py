@@ -1,0 +1,49 @@
+"""Scores a draft: pure functions from text to Scores and critique findings, one scale for every engine."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from api.judge.detectors import Finding, run_rules
+from api.judge.detectors.signals import SIGNALS, draft_signals
+from api.judge.scores.grace import grace_score, principle_scores, verdict
+from api.judge.scores.tone import tone
+from api.judge.text.draft import Draft
+from api.judge.text.readability import prepare_readability, readability
+from api.judge.text.sentiment import prepare_sentiment
+from api.schemas import CoachContext, Scores
+
+
+@dataclass(frozen=True)
+class ScoredDraft:
+    scores: Scores
+    findings: list[Finding]
+
+
+def score_draft(
+    text: str, context: CoachContext | None = None, disabled_rules: frozenset[str] = frozenset(),
+    extra_findings: Sequence[Finding] = (),
+) -> ScoredDraft:
+    """Scores and findings of a draft; extra_findings (the model's located critiques) count like any rule's."""
+    draft = Draft(text, context or CoachContext())
+    findings = run_rules(draft, disabled_rules, extra_findings)
+    signals = [SIGNALS[signal_id] for signal_id in sorted(draft_signals(draft))]
+    sentences = [s.text for s in draft.sentences]
+    draft_tone = tone(text, sentences, findings, draft.word_count)
+    draft_readability = readability(text, sentences, words=draft.word_count)
+    principles = principle_scores(findings, signals)
+    overall = grace_score(principles, findings, draft_tone, draft_readability)
+    scores = Scores(
+        overall=overall,
+        verdict=verdict(overall, findings),
+        principles=principles,
+        tone=draft_tone,
+        readability=draft_readability,
+    )
+    return ScoredDraft(scores=scores, findings=findings)
+
+
+def prepare_scoring() -> None:
+    """Do the one-off loading (pronouncing dictionary, sentiment lexicon) before serving."""
+    prepare_readability()
+    prepare_sentiment()
+

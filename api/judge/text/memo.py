@@ -1,0 +1,104 @@
+"""The one place the judge keeps what it has read: every per-sentence reading, in an LRU store
+bounded by the bytes it holds.
+
+A draft being typed is sent again and again with one sentence changed; its other sentences'
+readings (word counts, sentiment, signals, rule matches, cues) are found here, so only the
+edited sentence is read again (and a draft sent again whole finds its readability figures).
+Readings of one draft that depend on more than its text, such as what the other rules found in
+it, live on the draft itself (api.judge.text.draft.Draft.reading) and go with it.
+"""
+
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import wraps
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+MEMO_BYTES = 32 * 2**20
+
+
+def estimated_bytes(value: object) -> int:
+    """Memory held by a key or reading: the object and, for containers, what they hold."""
+    size = sys.getsizeof(value)
+    if isinstance(value, tuple | list | frozenset | set):
+        size += sum(estimated_bytes(item) for item in value)
+    return size
+
+
+class Memo:
+    """Readings by (reading name, key), least recently used dropped first once over max_bytes."""
+
+    def __init__(self, max_bytes: int = MEMO_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._entries: OrderedDict[tuple[str, Hashable], tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, reading: str, key: Hashable, compute: Callable[[], T]) -> T:
+        entry_key = (reading, key)
+        entry = self._entries.get(entry_key)
+        if entry is not None:
+            self._touch(entry_key)
+            return entry[0]
+        # Computed outside the lock: a reading may ask for others (a sentence's cues read its signals).
+        value = compute()
+        self._store(entry_key, value)
+        return value
+
+    def _touch(self, entry_key: tuple[str, Hashable]) -> None:
+        # A hit takes no lock: each dictionary operation is atomic, and an entry another thread
+        # has just dropped is simply not touched.
+        try:
+            self._entries.move_to_end(entry_key)
+        except KeyError:
+            pass
+
+    def _store(self, entry_key: tuple[str, Hashable], value: object) -> None:
+        size = estimated_bytes(entry_key) + estimated_bytes(value)
+        with self._lock:
+            previous = self._entries.pop(entry_key, None)
+            if previous is not None:
+                self.bytes -= previous[1]
+            self._entries[entry_key] = (value, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes and self._entries:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.bytes -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+MEMO = Memo()
+
+
+def sentence_reading(function: Callable[..., T]) -> Callable[..., T]:
+    """Keeps a reading of a sentence (or other short text) in MEMO, under the function's name.
+    The function takes positional arguments only; they are the reading's key."""
+    name = f"{function.__module__}.{function.__qualname__}"
+
+    # Hits are most calls on the scoring path, so they skip every call they can.
+    entries, touch, store = MEMO._entries, MEMO._entries.move_to_end, MEMO._store
+
+    @wraps(function)
+    def read(*args: Hashable) -> T:
+        entry_key = (name, args)
+        try:
+            value = entries[entry_key][0]
+            touch(entry_key)
+            return value
+        except KeyError:  # not read yet, or dropped by another thread since
+            pass
+        value = function(*args)
+        store(entry_key, value)
+        return value
+
+    return read
