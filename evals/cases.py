@@ -23,6 +23,11 @@ class Expect(BaseModel):
     flagged: list[PrincipleId] = Field(default_factory=list, description="Principles the draft must break.")
     not_flagged: list[PrincipleId] = Field(default_factory=list, description="Principles the draft must not break.")
     draft_verdict: list[Verdict] | None = Field(None, description="Acceptable verdicts for the draft.")
+    offending: list[str] = Field(
+        default_factory=list,
+        description="Hand-marked offending sentences, exact substrings of the draft: a warning must mark each, "
+        "and the rewrite must keep none.",
+    )
     rewrite_max_words: int = Field(DEFAULT_REWRITE_MAX_WORDS, gt=0)
     rewrite_min_words: int = Field(DEFAULT_REWRITE_MIN_WORDS, ge=0)
     rewrite_similarity_min: float | None = Field(
@@ -46,6 +51,13 @@ class Case(BaseModel):
     context: CoachContext | None = None
     expect: Expect
     source: str = Field("", description="The file the case came from.")
+
+    @model_validator(mode="after")
+    def _offending_in_draft(self) -> "Case":
+        missing = [phrase for phrase in self.expect.offending if phrase not in self.draft]
+        if missing:
+            raise ValueError(f"offending phrases not in the draft: {missing}")
+        return self
 
 
 def load_cases(path: Path | str = CASES_DIR, only: list[str] | None = None) -> list[Case]:

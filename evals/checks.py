@@ -24,6 +24,9 @@ class CheckResult:
     passed: bool
     detail: str = ""
     principle: str | None = None
+    # A check of a hand-marked offending phrase: it stands without any judge, and the suite gates
+    # these by their own pass rate (--min-phrase-rate), apart from the case pass rate.
+    phrase: bool = False
 
 
 @cache
@@ -49,6 +52,12 @@ def check_draft(case: Case, response: CoachResponse) -> list[CheckResult]:
         broke_by = [c.rule for c in response.critiques if c.principle == principle and c.severity != "info"]
         detail = f"status {status}" + (f" ({', '.join(broke_by)})" if broke_by else "")
         results.append(CheckResult(f"not_flagged.{principle}", status != "broken", detail, principle))
+    spans = [(c.start, c.end) for c in response.critiques if c.severity != "info" and c.start is not None]
+    for phrase in case.expect.offending:
+        start, end = phrase_span(case.draft, phrase)
+        marked = any(s < end and start < e for s, e in spans)  # type: ignore[operator]
+        results.append(CheckResult("offending.marked", marked, f"{phrase[:60]!r} " + ("marked" if marked else "unmarked"),
+                                   phrase=True))
     if case.expect.draft_verdict is not None:
         got = response.scores.verdict
         wanted = "|".join(case.expect.draft_verdict)
@@ -75,6 +84,10 @@ def check_rewrite(case: Case, response: CoachResponse) -> list[CheckResult]:
         CheckResult("rewrite.length", expect.rewrite_min_words <= count <= expect.rewrite_max_words,
                     f"{count} words, want {expect.rewrite_min_words}..{expect.rewrite_max_words}"),
     ]
+    kept = [phrase for phrase in expect.offending if keeps_phrase(text, phrase)]
+    if expect.offending:
+        results.append(CheckResult("rewrite.drops_offending", not kept,
+                                   "keeps " + "; ".join(repr(p[:60]) for p in kept) if kept else "none kept", phrase=True))
     broken = [p for p in PRINCIPLE_IDS if response.rewrite.scores.principles[p].status == "broken"]
     results.append(CheckResult("rewrite.no_broken_principle", not broken, ", ".join(broken) or "none broken"))
     if expect.rewrite_similarity_min is not None:
@@ -82,6 +95,29 @@ def check_rewrite(case: Case, response: CoachResponse) -> list[CheckResult]:
         results.append(CheckResult("rewrite.similarity", similarity >= expect.rewrite_similarity_min,
                                    f"{similarity:.2f}, want >= {expect.rewrite_similarity_min}"))
     return results
+
+
+_EDGE = " \t\n.,;:!?\"'()[]-\u2014\u2013"
+_SPACE = re.compile(r"\s+")
+
+
+def phrase_span(draft: str, phrase: str) -> tuple[int, int]:
+    """Where a marked phrase sits in the draft, without the spaces and punctuation at its edges."""
+    start = draft.index(phrase)
+    core = phrase.strip(_EDGE) or phrase
+    start += phrase.index(core)
+    return start, start + len(core)
+
+
+def keeps_phrase(text: str, phrase: str) -> bool:
+    """Whether text still carries the phrase, whatever its spacing and typographic quotes; case counts
+    only for a phrase in capitals, since writing it in sentence case is the fix."""
+    def plain(value: str) -> str:
+        value = _SPACE.sub(" ", matching_copy(value)).strip(_EDGE)
+        return value if phrase.isupper() else value.lower()
+
+    core = plain(phrase)
+    return bool(core) and core in plain(text)
 
 
 def word_similarity(before: str, after: str) -> float:

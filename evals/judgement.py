@@ -7,17 +7,15 @@ poor reply carries its hand-marked offending sentences.
 
 import argparse
 import json
-import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from api.engines.local import coach_locally
 from api.schemas import CoachContext, CoachRequest, CoachResponse
+from evals.checks import keeps_phrase, phrase_span
 
 BREAKING = ("warning", "critical")
-_SPACE = re.compile(r"\s+")
-_EDGE = " \t\n.,;:!?\"'()[]-\u2014\u2013"
 
 
 @dataclass
@@ -56,18 +54,6 @@ def read_replies(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
-def quote_span(draft: str, quote: str) -> tuple[int, int]:
-    """The quote's place in the draft, trimmed of the punctuation and spaces at its edges."""
-    start = draft.index(quote)
-    core = quote.strip(_EDGE)
-    start += quote.index(core) if core else 0
-    return start, start + len(core)
-
-
-def normalise(text: str) -> str:
-    return _SPACE.sub(" ", text.replace("\u2019", "'")).strip(_EDGE).lower()
-
-
 def coach(reply: dict) -> CoachResponse:
     context = CoachContext(**{k: v for k, v in (reply.get("context") or {}).items() if k in CoachContext.model_fields})
     return coach_locally(CoachRequest(draft=reply["draft"], context=context))
@@ -91,11 +77,11 @@ def measure(name: str, replies: list[dict]) -> SetMeasures:
         rewrite = response.rewrite
         kept = False
         for offending in reply["offending"]:
-            start, end = quote_span(reply["draft"], offending["quote"])
+            start, end = phrase_span(reply["draft"], offending["quote"])
             m.offending += 1
             m.underlined += any(s <= start and end <= e for s, e in spans)
             m.touched += any(s < end and start < e for s, e in spans)
-            kept = kept or (rewrite is not None and normalise(offending["quote"]) in normalise(rewrite.text))
+            kept = kept or (rewrite is not None and keeps_phrase(rewrite.text, offending["quote"]))
         m.rewrites_keeping_offending += kept
         if rewrite is not None:
             m.rewrites_not_ready += rewrite.scores.verdict != "ready"

@@ -1,4 +1,4 @@
-"""Learns the word cues of api/judge/detectors/cues.py from the labelled drafts in tests/data and writes
+"""Learns the word cues of api/judge/detectors/cues.py from the tuned reply sets in corpus/ and writes
 api/judge/detectors/cues.json.
 
 Every sentence of a graceful draft counts as graceful; every sentence of a poor draft counts for
@@ -18,8 +18,10 @@ from api.judge.text.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "api" / "judge" / "detectors" / "cues.json"
-# Labelled sets the cues never learn from (8 and 9), so the corpus tests also check them on unseen replies.
-HELD_OUT = frozenset({"drafts_validation_8.jsonl", "drafts_validation_9.jsonl"})
+CORPUS = ROOT / "corpus" / "replies"
+# The word cues learn from the tuned reply sets but two (tuned_09 and tuned_10), which the corpus
+# tests use to check them on replies they never saw. Training and held-out sets are not read here.
+LEFT_OUT = frozenset({"tuned_09.jsonl", "tuned_10.jsonl"})
 MIN_COUNT = 2
 MIN_WEIGHT = 0.3
 # How far above the highest-scoring graceful sentence a sentence must score to be flagged.
@@ -27,15 +29,15 @@ MARGIN = 1.5
 
 
 def labelled_drafts() -> list[tuple[str, set[str], set[str]]]:
-    """(draft, principles it breaks, principles it surely keeps) from tests/data/*.jsonl.
+    """(draft, principles it breaks, principles it surely keeps) from corpus/replies/tuned_*.jsonl.
 
     A graceful draft keeps every principle; of a poor draft nothing is sure (its labels name only
     what clearly breaks). The eval cases are left out on purpose: they judge the coach, cues
     included, on replies the cues never saw.
     """
     drafts = []
-    for path in sorted((ROOT / "tests" / "data").glob("*.jsonl")):
-        if path.name in HELD_OUT:
+    for path in sorted(CORPUS.glob("tuned_*.jsonl")):
+        if path.name in LEFT_OUT:
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():

@@ -17,6 +17,15 @@ if TYPE_CHECKING:
 REPORT_FILES = {"json": "report.json", "junit": "junit.xml", "markdown": "report.md"}
 
 
+def _phrase_tally(results: list["CaseRun"], min_rate: float) -> dict[str, Any]:
+    """How the checks of hand-marked offending phrases went: underlined, and dropped by the rewrite."""
+    checks = [c for r in results for c in r.checks if c.phrase]
+    passed = sum(c.passed for c in checks)
+    rate = round(passed / len(checks), 4) if checks else None
+    return {"checks": len(checks), "passed": passed, "pass_rate": rate, "min_rate": min_rate,
+            "gate": "pass" if rate is None or rate >= min_rate else "fail"}
+
+
 def build_report(results: list["CaseRun"], meta: dict[str, Any]) -> dict[str, Any]:
     """Per-case, per-principle and per-check pass rates, plus the gate, from every run of every case."""
     by_case: dict[str, list[CaseRun]] = defaultdict(list)
@@ -50,8 +59,10 @@ def build_report(results: list["CaseRun"], meta: dict[str, Any]) -> dict[str, An
         "cases_flaky": sum(0 < c["pass_rate"] < 1 for c in cases),
         "cases_failed": sum(c["pass_rate"] == 0 for c in cases),
         "min_pass_rate": meta.get("min_pass_rate"),
-        "gate": "pass" if total and pass_rate >= meta.get("min_pass_rate", 0) else "fail",
+        "phrases": _phrase_tally(results, meta.get("min_phrase_rate", 0)),
     }
+    cases_pass = bool(total) and pass_rate >= meta.get("min_pass_rate", 0)
+    summary["gate"] = "pass" if cases_pass and summary["phrases"]["gate"] == "pass" else "fail"
     return {
         "meta": meta,
         "summary": summary,
@@ -191,6 +202,9 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"- Judge: `{meta.get('judge')}`",
         f"- Pass rate: **{_percent(summary['pass_rate'])}** ({summary['runs_passed']}/{summary['runs']} runs), "
         f"threshold {_percent(summary['min_pass_rate'])}",
+        f"- Offending phrases underlined and dropped: {_percent(summary['phrases']['pass_rate'])} "
+        f"({summary['phrases']['passed']}/{summary['phrases']['checks']} checks), "
+        f"threshold {_percent(summary['phrases']['min_rate'])}",
         f"- Cases: {summary['cases']} ({summary['cases_passed']} passed, {summary['cases_flaky']} flaky, "
         f"{summary['cases_failed']} failed), {meta.get('repeat', 1)} run(s) each",
         "",
@@ -251,6 +265,8 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
     console.print(
         f"[{style}]{summary['gate'].upper()}[/]: pass rate {_percent(summary['pass_rate'])} "
         f"({summary['runs_passed']}/{summary['runs']} runs, {summary['cases_passed']}/{summary['cases']} cases), "
-        f"threshold {_percent(summary['min_pass_rate'])}",
+        f"threshold {_percent(summary['min_pass_rate'])}; offending phrases underlined and dropped "
+        f"{_percent(summary['phrases']['pass_rate'])} ({summary['phrases']['passed']}/{summary['phrases']['checks']}), "
+        f"threshold {_percent(summary['phrases']['min_rate'])}",
         highlight=False,
     )

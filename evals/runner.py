@@ -28,6 +28,8 @@ from evals.reports import build_report, print_summary, write_reports
 
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 DEFAULT_MIN_PASS_RATE = 0.95
+# SPEC §5: offending sentences underlined >= 90%, and a rewrite keeps none of them.
+DEFAULT_MIN_PHRASE_RATE = 0.90
 
 
 @dataclass
@@ -42,7 +44,7 @@ class CaseRun:
 
     @property
     def passed(self) -> bool:
-        return self.error is None and all(c.passed for c in self.checks)
+        return self.error is None and all(c.passed for c in self.checks if not c.phrase)
 
 
 class CoachRunner:
@@ -136,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--concurrency", type=_positive_int, default=4, help="cases in flight at once")
     parser.add_argument("--min-pass-rate", type=_rate, default=DEFAULT_MIN_PASS_RATE,
                         help=f"exit non-zero below this share of passing runs (default {DEFAULT_MIN_PASS_RATE})")
+    parser.add_argument("--min-phrase-rate", type=_rate, default=DEFAULT_MIN_PHRASE_RATE,
+                        help="exit non-zero when fewer of the hand-marked offending phrases are underlined and "
+                             f"dropped from the rewrite (default {DEFAULT_MIN_PHRASE_RATE})")
     parser.add_argument("--out", type=Path, default=REPORTS_DIR, help="directory for the reports (default evals/reports)")
     parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR, help="where model answers are cached")
     parser.add_argument("--no-cache", action="store_true", help="always ask the model; store nothing")
@@ -197,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         "only": args.only or [],
         "repeat": args.repeat,
         "min_pass_rate": args.min_pass_rate,
+        "min_phrase_rate": args.min_phrase_rate,
         "started_at": started_at.isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - started, 3),
         "cache": {"enabled": cache.enabled, "hits": cache.hits, "misses": cache.misses},

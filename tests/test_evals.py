@@ -73,10 +73,12 @@ flagged = ["reputation"]
 
 # Teeth: a weakened coach must fail the suite.
 
-def test_disabling_the_sarcasm_rule_fails_the_suite(tmp_path, monkeypatch):
+def test_disabling_what_reads_sarcasm_fails_the_suite(tmp_path, monkeypatch):
     reputation_cases = [c.id for c in load_cases() if "reputation" in c.expect.flagged]
     _, baseline = run_eval(tmp_path / "before", *only(reputation_cases))
-    monkeypatch.delitem(api.judge.detectors.RULES, "reputation.sarcasm")
+    # The sentence model and the word cues read sarcasm too; all three go.
+    for rule_id in ("reputation.sarcasm", "reputation.reads_hostile", "reputation.word_cues"):
+        monkeypatch.delitem(api.judge.detectors.RULES, rule_id)
     code, weakened = run_eval(tmp_path / "after", *only(reputation_cases))
     assert code == 1
     assert weakened["summary"]["pass_rate"] < 0.95

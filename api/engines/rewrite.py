@@ -15,6 +15,7 @@ from importlib import resources
 
 from api.engines.names import Names, find_names
 from api.judge import Draft, Finding, run_rules
+from api.judge.detectors import model_doubts
 from api.judge.detectors.signals import shows, signals_tagged
 from api.judge.text.sentences import NAME_LINE, Span, word_count
 from api.judge.text.sentiment import sentiment
@@ -69,7 +70,9 @@ def local_rewrite(draft_text: str, context: CoachContext | None = None, draft_fi
     draft = Draft(draft_text, context)
     all_findings = draft_findings if draft_findings is not None else run_rules(draft)
     findings = [f for f in all_findings if f.breaks_principle or "rewrite_drops" in f.tags]
-    parts = _split_parts(draft, findings)
+    # When in doubt, leave it out: a sentence the sentence model is unsure of is not kept either.
+    doubts = model_doubts(draft)
+    parts = _split_parts(draft, findings, doubts)
     seed = zlib.crc32(draft_text.encode("utf-8"))
     if not any(f.breaks_principle for f in findings):
         touched = _light_touch(draft, parts, names, context, seed)
@@ -78,14 +81,17 @@ def local_rewrite(draft_text: str, context: CoachContext | None = None, draft_fi
     body = list(parts.body)
     for _ in range(3):
         text = _compose(parts, body, names, context, seed)
-        leftover = [f for f in run_rules(Draft(text, context)) if f.breaks_principle]
+        composed = Draft(text, context)
+        leftover = [f for f in run_rules(composed) if f.breaks_principle]
+        leftover += [Finding("sentence_model.doubt", "tone", "info", "", None, s.start, s.end, s.text)
+                     for s in model_doubts(composed)]
         if not leftover:
             return text
         body = [s for s in body if not _sentence_trips(s, leftover, text)]
     return _compose(_Parts(None, [], None), [], names, context, seed)
 
 
-def _split_parts(draft: Draft, findings: list[Finding]) -> _Parts:
+def _split_parts(draft: Draft, findings: list[Finding], doubts: list[Span]) -> _Parts:
     sentences = list(draft.sentences)
     greeting = None
     if sentences:
@@ -110,6 +116,7 @@ def _split_parts(draft: Draft, findings: list[Finding]) -> _Parts:
         _capitalised(s.text)
         for s in sentences
         if not _overlaps(s, findings) and not _NOT_A_LETTER.search(s.text) and not NAME_LINE.match(s.text)
+        and s not in doubts and not _SALUTATION.match(s.text)
         # In a draft that went wrong, neutral filler ("Got your email.") and hard-luck detail do not
         # survive; in a good draft every clean sentence is the candidate's voice and stays.
         and (not draft_broke_a_principle or _is_slot_sentence(s.text) or sentiment(s.text) >= 0.3)
@@ -119,7 +126,7 @@ def _split_parts(draft: Draft, findings: list[Finding]) -> _Parts:
         f.start is not None and f.start < greeting_span[1] and greeting_span[0] < f.end  # type: ignore[operator]
         for f in findings
     ) and not _NOT_A_LETTER.search(greeting) else None
-    return _Parts(greeting=clean_greeting, body=body, sign_off=sign_off)
+    return _Parts(greeting=clean_greeting, body=list(dict.fromkeys(body)), sign_off=sign_off)
 
 
 def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext, seed: int) -> str:
@@ -132,7 +139,8 @@ def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext
     def slot_or_phrase(slot: str) -> list[str]:
         return by_slot[slot] or [phrase(slot)]
 
-    opening = slot_or_phrase("thanks") + slot_or_phrase("acceptance") + slot_or_phrase("growth")
+    # What the candidate learned or enjoyed is theirs to say: kept when written, never added.
+    opening = slot_or_phrase("thanks") + slot_or_phrase("acceptance") + by_slot["growth"]
     closing = slot_or_phrase("door_open")
     if context.ask_for_feedback is not False:
         closing += slot_or_phrase("feedback")

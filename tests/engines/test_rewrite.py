@@ -13,11 +13,10 @@ from api.judge import Draft, run_rules, score_draft
 from api.judge.text.sentences import word_count
 from api.schemas import CoachContext
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "corpus" / "replies"
 ROWS = [
     json.loads(line)
-    for name in ("drafts.jsonl", "drafts_validation.jsonl", "drafts_validation_2.jsonl", "drafts_validation_3.jsonl", "drafts_validation_4.jsonl", "drafts_validation_5.jsonl", "drafts_validation_6.jsonl", "drafts_validation_7.jsonl", "drafts_validation_8.jsonl", "drafts_validation_9.jsonl",
-                 "drafts_training_a.jsonl", "drafts_training_b.jsonl")
+    for name in sorted(p.name for p in DATA.glob("tuned_*.jsonl"))
     for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()
 ]
 POOR = [row for row in ROWS if row["label"] == "poor"]

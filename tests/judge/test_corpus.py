@@ -1,5 +1,6 @@
-"""The scorer against the labelled draft sets in tests/data: the tuning corpus and two sets
-written separately to check that the scorer generalises beyond it.
+"""The scorer against the tuned reply sets (corpus/replies/tuned_*), which patterns and word cues
+were tuned on and the sentence model trained on. The held-out sets are not tested here: they are
+measured by `make judgement`.
 
 Thresholds are the product's bar, not today's numbers: good drafts must rank above poor ones,
 broken principles must be found, and good drafts must rarely be told off.
@@ -14,17 +15,15 @@ import pytest
 from api.judge import ScoredDraft, score_draft
 from api.schemas import CoachContext
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-CORPUS = DATA / "drafts.jsonl"
-DRAFT_SETS = ["drafts.jsonl", "drafts_validation.jsonl", "drafts_validation_2.jsonl", "drafts_validation_3.jsonl", "drafts_validation_4.jsonl", "drafts_validation_5.jsonl", "drafts_validation_6.jsonl", "drafts_validation_7.jsonl", "drafts_validation_8.jsonl", "drafts_validation_9.jsonl",
-              "drafts_training_a.jsonl", "drafts_training_b.jsonl"]
+DATA = Path(__file__).resolve().parents[2] / "corpus" / "replies"
+DRAFT_SETS = sorted(p.name for p in DATA.glob("tuned_*.jsonl"))
 MIN_AUC = 0.98
 MIN_FLAG_RECALL = 0.90
 MAX_GOOD_WARNED = 0.10
 
 
 @cache
-def scored_corpus(name: str = "drafts.jsonl") -> tuple[tuple[dict, ScoredDraft], ...]:
+def scored_corpus(name: str = "tuned_01.jsonl") -> tuple[tuple[dict, ScoredDraft], ...]:
     rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
     return tuple((row, score_draft(row["draft"], CoachContext(**(row["context"] or {})))) for row in rows)
 

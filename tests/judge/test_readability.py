@@ -10,7 +10,7 @@ from api.judge import prepare_scoring, score_draft
 
 DRAFTS = [
     json.loads(line)["draft"]
-    for line in (Path(__file__).resolve().parents[1] / "data" / "drafts.jsonl").read_text(encoding="utf-8").splitlines()
+    for line in (Path(__file__).resolve().parents[2] / "corpus" / "replies" / "tuned_01.jsonl").read_text(encoding="utf-8").splitlines()
     if line.strip()
 ] + ["Fine.", "Thanks!!! Great!!!", "Hello -- world... Mr. Smith rang, e.g. twice. \U0001f602 yes"]
 

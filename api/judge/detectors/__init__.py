@@ -14,30 +14,43 @@ from api.judge.detectors.rules import (
     sentence_pattern_spans,
     sentence_spans_in_draft,
 )
+from api.judge.detectors.sentence_model import sentence_model
 from api.judge.principles import BREAKS_ENTRIES, PRINCIPLES_BY_ID
 from api.judge.text.draft import Draft
 from api.judge.text.memo import sentence_reading
 from api.judge.text.prefilter import PatternSet
+from api.judge.text.sentences import Span
 from api.schemas import Critique
 
-# The offline sentence model, once plugged in: sentences -> for each, a probability per principle.
-SentenceModel = Callable[[list[str]], list[dict[str, float]]]
-_sentence_model: SentenceModel | None = None
+# What reads each sentence's meaning: sentences -> for each, a probability per principle. The
+# shipped model unless another reader is plugged in (tests plug fakes).
+SentenceReader = Callable[[list[str]], list[dict[str, float]]]
+_plugged_reader: SentenceReader | None = None
 
 
-def plug_sentence_model(read: SentenceModel | None) -> None:
-    """Let entries of kind sentence_model find what the model reads (None unplugs it)."""
-    global _sentence_model
-    _sentence_model = read
+def plug_sentence_model(read: SentenceReader | None) -> None:
+    """Let entries of kind sentence_model read with this reader (None restores the shipped model)."""
+    global _plugged_reader
+    _plugged_reader = read
 
 
-def _sentence_model_spans(draft: Draft, rule: Rule) -> list:
-    if _sentence_model is None:
-        return []
-    read = _sentence_model
-    readings = draft.reading("sentence_model", lambda: read([s.text for s in draft.sentences]))
-    return [s for s, reading in zip(draft.sentences, readings, strict=True)
-            if reading.get(rule.principle, 0.0) >= (rule.threshold or 0.5)]
+def sentence_readings(draft: Draft) -> list[dict[str, float]]:
+    """The sentence model's reading of each of the draft's sentences, in order."""
+    read = _plugged_reader or sentence_model().read
+    return draft.reading("sentence_model", lambda: read([s.text for s in draft.sentences]))
+
+
+def model_doubts(draft: Draft) -> list[Span]:
+    """Sentences the model is not sure are fine: below a warning, above its doubt threshold."""
+    info_at = sentence_model().info_at
+    return [s for s, reading in zip(draft.sentences, sentence_readings(draft), strict=True)
+            if max(reading.values(), default=0.0) >= info_at]
+
+
+def _sentence_model_spans(draft: Draft, rule: Rule) -> list[Span]:
+    threshold = rule.threshold if rule.threshold is not None else sentence_model().warning_at
+    return [s for s, reading in zip(draft.sentences, sentence_readings(draft), strict=True)
+            if reading.get(rule.principle, 0.0) >= threshold]
 
 
 def _detector(entry: dict) -> Callable:
@@ -67,6 +80,7 @@ def _load_rules() -> dict[str, Rule]:
 
 
 RULES: dict[str, Rule] = _load_rules()
+_MODEL_RULES = frozenset(rule.id for rule in RULES.values() if rule.kind == "sentence_model")
 
 
 def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Iterable[Finding] = ()) -> list[Finding]:
@@ -81,7 +95,10 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Itera
     for rule in active:
         if rule.kind == "derived":
             findings += rule.findings_from(rule.detect(draft, findings, rule))
-    findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start if f.start is not None else -1, f.rule))
+    # Where a rule and the sentence model flag the same thing, the rule's finding (exact span, specific
+    # message) is the one kept.
+    findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.rule in _MODEL_RULES,
+                                 f.start if f.start is not None else -1, f.rule))
     # "Nothing offers to stay in touch" adds nothing once the reply is found cutting ties.
     broken = {f.principle for f in findings if f.breaks_principle}
     findings = [f for f in findings if f.breaks_principle or f.principle not in broken]
@@ -94,6 +111,7 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Itera
         ):
             continue
         kept.append(finding)
+    kept.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start if f.start is not None else -1, f.rule))
     return kept
 
 
@@ -169,5 +187,5 @@ def _sentence_hits(probe: str, lead: int, length: int, rule_set: int) -> tuple[t
     )
 
 
-__all__ = ["RULES", "SEVERITY_RANK", "Finding", "Rule", "findings_of", "model_finding", "plug_sentence_model",
-           "run_rules"]
+__all__ = ["RULES", "SEVERITY_RANK", "Finding", "Rule", "findings_of", "model_finding", "model_doubts",
+           "plug_sentence_model", "run_rules", "sentence_readings"]

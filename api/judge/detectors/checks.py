@@ -207,7 +207,8 @@ def _cue_readings(draft: Draft, findings: list[Finding]) -> list[tuple[Span, str
     the cue rules (a cue finding never lands on a sentence another cue rule reads)."""
 
     def read() -> list[tuple[Span, str]]:
-        flagged = _flagged_spans(findings)
+        # The sentence model reads the same sentences; its findings do not silence the cues.
+        flagged = _flagged_spans([f for f in findings if "sentence_model" not in f.tags])
         return [
             (sentence, reading) for sentence in draft.sentences
             if (reading := _cue_reading(sentence.text)) is not None and not _touches(sentence, flagged)

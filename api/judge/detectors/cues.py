@@ -3,7 +3,7 @@ together, far more typical of replies that break a principle than of graceful on
 
 Patterns catch the phrasings someone wrote down; cues catch some of the ones nobody did. The
 weights (log odds against graceful sentences) and each principle's threshold live in
-api/judge/detectors/cues.json, written by `python -m evals.learn_cues` from the labelled drafts in tests/data. The
+api/judge/detectors/cues.json, written by `python -m evals.learn_cues` from the tuned reply sets in corpus/replies. The
 threshold sits well above the highest score of any graceful sentence in that data.
 """
 

@@ -12,6 +12,7 @@ Tags say what a finding or signal means to the rest of the judge, which reads th
   networking.burns_bridges;
 - about_form: a finding about how a line looks (capitals), which leaves what it says standing;
 - rewrite_drops: the local rewrite leaves the flagged sentence out even though it breaks nothing;
+- sentence_model: a reading of the sentence model (the word cues still read the sentences it flags);
 - on signals: thanks, acceptance, growth, door_open, feedback_ask, stay_in_touch (the parts of a
   graceful reply the rewrite fills in), moves_on and keeps_contact (what clears a derived rule),
   greeting, sign_off, and form for both (they say nothing about what a reply means).
@@ -27,6 +28,7 @@ from api.schemas import PrincipleId
 KINDS = ("pattern", "sentence_function", "draft_function", "derived", "sentence_model")
 RULE_TAGS = frozenset({
     "hostile", "anxious", "passive_aggressive", "cold", "not_accepting", "burns_bridges", "about_form", "rewrite_drops",
+    "sentence_model",
 })
 SIGNAL_TAGS = frozenset({
     "thanks", "acceptance", "growth", "door_open", "feedback_ask", "stay_in_touch", "moves_on", "keeps_contact",

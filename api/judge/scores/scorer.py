@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.judge.detectors import Finding, run_rules
+from api.judge.detectors.sentence_model import sentence_model
 from api.judge.detectors.signals import SIGNALS, draft_signals
 from api.judge.scores.grace import grace_score, principle_scores, verdict
 from api.judge.scores.tone import tone
@@ -43,7 +44,8 @@ def score_draft(
 
 
 def prepare_scoring() -> None:
-    """Do the one-off loading (pronouncing dictionary, sentiment lexicon) before serving."""
+    """Do the one-off loading (pronouncing dictionary, sentiment lexicon, sentence model) before serving."""
     prepare_readability()
     prepare_sentiment()
+    sentence_model()
 

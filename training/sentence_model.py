@@ -1,0 +1,321 @@
+"""Trains the sentence model's head on the labelled corpus (needs the `train` extra: torch).
+
+Reads every training set in corpus/ (sentences, and the sentences of labelled replies), embeds
+them with the same numpy encoder the service runs, fits a small head with cross-fitting by set
+(each set is predicted by a head that never saw it), calibrates probabilities on those
+out-of-set predictions, picks the thresholds, then fits the shipped head on everything and
+writes api/judge/detectors/sentence_model.npz and sentence_model.json (what was learned from which sets).
+Held-out sets (corpus/*/heldout_*) are never read here.
+
+    python -m training.sentence_model
+"""
+
+import argparse
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from api.judge.detectors.encoder import Encoder, base_model_dir, load_tokenizer, read_safetensors
+from api.judge.principles import PRINCIPLE_IDS
+from api.judge.text.sentences import split_sentences
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+OUT = ROOT / "api" / "judge" / "detectors"
+CACHE = ROOT / ".cache" / "embeddings"
+LABELS = list(PRINCIPLE_IDS)
+SEED = 7
+# Graceful replies may be given a warning this often, at most, on sets the head never saw.
+GRACEFUL_WARNED_BUDGET = 0.02
+INFO_RATIO = 0.6
+
+
+@dataclass
+class Example:
+    text: str
+    breaks: np.ndarray      # one 0/1 per principle
+    source: str             # the set it comes from
+    graceful_reply: str | None = None   # the id of the graceful reply it belongs to, if any
+
+
+def training_files() -> list[Path]:
+    files = sorted(CORPUS.glob("*/training_*.jsonl")) + sorted(CORPUS.glob("*/tuned_*.jsonl"))
+    if any(f.name.startswith("heldout") for f in files):
+        raise SystemExit("held-out sets are never trained on")
+    return files
+
+
+def _vector(principles: list[str]) -> np.ndarray:
+    return np.array([1.0 if p in principles else 0.0 for p in LABELS], dtype=np.float32)
+
+
+def read_examples() -> list[Example]:
+    examples: list[Example] = []
+    for path in training_files():
+        source = path.stem
+        for line in path.read_text("utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            if "text" in item:
+                examples.append(Example(item["text"], _vector(item["breaks"]), source))
+                continue
+            if item["label"] == "poor" and "offending" not in item:
+                continue  # a poor reply without marked sentences cannot say which sentence offends
+            draft = item["draft"]
+            marked = [(draft.index(q["quote"]), draft.index(q["quote"]) + len(q["quote"]), q["principles"])
+                      for q in item.get("offending", [])]
+            for sentence in split_sentences(draft):
+                principles = sorted({p for s, e, ps in marked if s < sentence.end and sentence.start < e for p in ps})
+                examples.append(Example(sentence.text, _vector(principles), source,
+                                        item["id"] if item["label"] == "good" else None))
+    return examples
+
+
+def token_ids(texts: list[str]) -> list[list[int]]:
+    tokenizer = load_tokenizer()
+    return [tokenizer.encode(t).ids for t in texts]
+
+
+def lower_states(texts: list[str], frozen: int) -> list[np.ndarray]:
+    """Token states after the frozen lower layers, cached on disk, so only new text is encoded."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    store = CACHE / f"states_{frozen}.npz"
+    cached: dict[str, np.ndarray] = {}
+    if store.exists():
+        with np.load(store) as data:
+            cached = {k: data[k] for k in data.files}
+    keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+    missing = sorted({(k, t) for k, t in zip(keys, texts, strict=True) if k not in cached}, key=lambda kt: len(kt[1]))
+    if missing:
+        encoder = Encoder(read_safetensors(base_model_dir() / "model.safetensors"))
+        ids = token_ids([t for _, t in missing])
+        for begin in range(0, len(missing), 32):
+            chunk = ids[begin:begin + 32]
+            for (key, _), states in zip(missing[begin:begin + 32], encoder.lower_states(chunk, frozen), strict=True):
+                cached[key] = states.astype(np.float16)
+            print(f"\rencoded {begin + len(chunk)}/{len(missing)}", end="", file=sys.stderr)
+        print(file=sys.stderr)
+        np.savez(store, **cached)
+    return [cached[k].astype(np.float32) for k in keys]
+
+
+class BertLayer(torch.nn.Module):
+    """One encoder layer, the same arithmetic as api.sentence_model.encoder.Encoder.layer."""
+
+    def __init__(self, weights: dict[str, np.ndarray], index: int):
+        super().__init__()
+        p = f"encoder.layer.{index}."
+        self.prefix = p
+        self.params = torch.nn.ParameterDict({
+            name.removeprefix(p).replace(".", "__"): torch.nn.Parameter(torch.from_numpy(value.copy()))
+            for name, value in weights.items() if name.startswith(p)
+        })
+
+    def w(self, name: str) -> torch.Tensor:
+        return self.params[name.replace(".", "__")]
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        f = torch.nn.functional
+        batch, length, hidden = x.shape
+        size = hidden // 12
+
+        def project(name: str) -> torch.Tensor:
+            y = f.linear(x, self.w(f"attention.self.{name}.weight"), self.w(f"attention.self.{name}.bias"))
+            return y.view(batch, length, 12, size).transpose(1, 2)
+
+        q, k, v = project("query"), project("key"), project("value")
+        scores = torch.softmax(q @ k.transpose(-1, -2) / size ** 0.5 + mask, -1)
+        context = f.dropout((scores @ v).transpose(1, 2).reshape(batch, length, hidden), 0.1, self.training)
+        attended = f.linear(context, self.w("attention.output.dense.weight"), self.w("attention.output.dense.bias"))
+        x = f.layer_norm(attended + x, (hidden,), self.w("attention.output.LayerNorm.weight"),
+                         self.w("attention.output.LayerNorm.bias"), 1e-12)
+        inner = f.gelu(f.linear(x, self.w("intermediate.dense.weight"), self.w("intermediate.dense.bias")))
+        out = f.dropout(f.linear(inner, self.w("output.dense.weight"), self.w("output.dense.bias")), 0.1, self.training)
+        return f.layer_norm(out + x, (hidden,), self.w("output.LayerNorm.weight"), self.w("output.LayerNorm.bias"), 1e-12)
+
+
+class Reader(torch.nn.Module):
+    """The tuned top layers, mean pooling to a unit vector, and the head."""
+
+    def __init__(self, weights: dict[str, np.ndarray], tuned: int, width: int = 256):
+        super().__init__()
+        self.layers = torch.nn.ModuleList(BertLayer(weights, i) for i in range(6 - tuned, 6))
+        self.hidden = torch.nn.Linear(384, width)
+        self.out = torch.nn.Linear(width, len(LABELS))
+
+    def forward(self, x: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+        mask = ((1.0 - present) * -1e4)[:, None, None, :]
+        for layer in self.layers:
+            x = layer(x, mask)
+        pooled = (x * present[:, :, None]).sum(1) / present.sum(1, keepdim=True)
+        pooled = torch.nn.functional.normalize(pooled, dim=1)
+        hidden = torch.nn.functional.gelu(self.hidden(pooled))
+        return self.out(torch.nn.functional.dropout(hidden, 0.25, self.training))
+
+
+def _batches(states: list[np.ndarray], order: list[int], size: int):
+    for begin in range(0, len(order), size):
+        rows = order[begin:begin + size]
+        length = max(len(states[r]) for r in rows)
+        x = np.zeros((len(rows), length, 384), dtype=np.float32)
+        present = np.zeros((len(rows), length), dtype=np.float32)
+        for i, r in enumerate(rows):
+            x[i, :len(states[r])] = states[r]
+            present[i, :len(states[r])] = 1.0
+        yield rows, torch.from_numpy(x), torch.from_numpy(present)
+
+
+def fit_reader(weights: dict[str, np.ndarray], states: list[np.ndarray], y: np.ndarray, tuned: int,
+               epochs: int) -> Reader:
+    torch.manual_seed(SEED)
+    reader = Reader(weights, tuned)
+    groups = [{"params": list(reader.layers.parameters()), "lr": 5e-5},
+              {"params": list(reader.hidden.parameters()) + list(reader.out.parameters()), "lr": 2e-3}]
+    optimiser = torch.optim.AdamW(groups, weight_decay=1e-2)
+    rng = np.random.default_rng(SEED)
+    targets = torch.from_numpy(y)
+    for epoch in range(epochs):
+        reader.train()
+        # Batches of similar length waste little on padding; their order is shuffled.
+        order = sorted(rng.permutation(len(states)).tolist(), key=lambda r: len(states[r]) // 8)
+        batches = list(_batches(states, order, 32))
+        for i in rng.permutation(len(batches)):
+            rows, x, present = batches[i]
+            optimiser.zero_grad()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(reader(x, present), targets[rows])
+            loss.backward()
+            optimiser.step()
+        print(f"  epoch {epoch + 1}/{epochs} loss {float(loss):.3f}", file=sys.stderr)
+    reader.eval()
+    return reader
+
+
+def logits_of(reader: Reader, states: list[np.ndarray]) -> np.ndarray:
+    out = np.zeros((len(states), len(LABELS)), dtype=np.float32)
+    order = sorted(range(len(states)), key=lambda r: len(states[r]))
+    with torch.no_grad():
+        for rows, x, present in _batches(states, order, 64):
+            out[rows] = reader(x, present).numpy()
+    return out
+
+
+def platt(logits: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """Scale and shift that turn one principle's logits into calibrated probabilities."""
+    a = torch.tensor(1.0, requires_grad=True)
+    b = torch.tensor(0.0, requires_grad=True)
+    z, t = torch.from_numpy(logits), torch.from_numpy(truth)
+    optimiser = torch.optim.LBFGS([a, b], max_iter=200)
+
+    def closure() -> torch.Tensor:
+        optimiser.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(a * z + b, t)
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    return float(a.detach()), float(b.detach())
+
+
+FOLDS = 5
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.sentence_model", description=__doc__.splitlines()[0])
+    parser.add_argument("--tuned-layers", type=int, default=2, help="top encoder layers fine-tuned (0 = frozen)")
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--folds", type=int, default=FOLDS, help="cross-fitting folds, by set")
+    parser.add_argument("--measure-only", action="store_true", help="report the out-of-set figures, write nothing")
+    parser.add_argument("--out", type=Path, default=OUT, help="where to write sentence_model.npz and .json")
+    args = parser.parse_args(argv)
+    examples = read_examples()
+    y = np.stack([e.breaks for e in examples])
+    sources = np.array([e.source for e in examples])
+    sets = sorted(set(sources))
+    print(f"{len(examples)} sentences from {len(sets)} sets; offending: {int((y.sum(1) > 0).sum())}", file=sys.stderr)
+    weights = read_safetensors(base_model_dir() / "model.safetensors")
+    states = lower_states([e.text for e in examples], 6 - args.tuned_layers)
+
+    # Out-of-set logits: each fold of sets predicted by a reader trained on the other folds.
+    fold_of = {name: i % args.folds for i, name in enumerate(sets)}
+    folds = np.array([fold_of[s] for s in sources])
+    held = np.zeros_like(y)
+    for fold in range(args.folds):
+        inside = np.flatnonzero(folds != fold)
+        outside = np.flatnonzero(folds == fold)
+        print(f"fold {fold + 1}/{args.folds}: {sorted(n for n, f in fold_of.items() if f == fold)}", file=sys.stderr)
+        reader = fit_reader(weights, [states[i] for i in inside], y[inside], args.tuned_layers, args.epochs)
+        held[outside] = logits_of(reader, [states[i] for i in outside])
+    calibration = [platt(held[:, i], y[:, i]) for i in range(len(LABELS))]
+    probabilities = 1 / (1 + np.exp(-(held * [a for a, _ in calibration] + [b for _, b in calibration])))
+    threshold = pick_threshold(examples, probabilities)
+    report = summarise(examples, y, probabilities, threshold, sets)
+    print(json.dumps(report["out_of_set"], indent=2), file=sys.stderr)
+    if args.measure_only:
+        return 0
+
+    reader = fit_reader(weights, states, y, args.tuned_layers, args.epochs)
+    args.out.mkdir(parents=True, exist_ok=True)
+    tensors = {f"encoder.layer.{6 - args.tuned_layers + i}.{name.replace('__', '.')}": value.detach().numpy()
+               for i, layer in enumerate(reader.layers) for name, value in layer.params.items()}
+    tensors.update({
+        "head.hidden.weight": reader.hidden.weight.detach().numpy(), "head.hidden.bias": reader.hidden.bias.detach().numpy(),
+        "head.out.weight": reader.out.weight.detach().numpy(), "head.out.bias": reader.out.bias.detach().numpy(),
+        "head.scale": np.array([a for a, _ in calibration], dtype=np.float32),
+        "head.shift": np.array([b for _, b in calibration], dtype=np.float32),
+    })
+    np.savez_compressed(args.out / "sentence_model.npz", **{k: v.astype(np.float16) if v.ndim == 2 else v for k, v in tensors.items()})
+    meta = {"labels": LABELS, "tuned_layers": args.tuned_layers, "epochs": args.epochs,
+            "warning_at": threshold, "info_at": round(threshold * INFO_RATIO, 4), **report}
+    (args.out / "sentence_model.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
+    return 0
+
+
+def pick_threshold(examples: list[Example], probabilities: np.ndarray) -> float:
+    """The lowest probability that warns no more graceful replies than the budget allows."""
+    replies: dict[str, float] = {}
+    for example, p in zip(examples, probabilities, strict=True):
+        if example.graceful_reply:
+            replies[example.graceful_reply] = max(replies.get(example.graceful_reply, 0.0), float(p.max()))
+    worst = sorted(replies.values(), reverse=True)
+    allowed = int(GRACEFUL_WARNED_BUDGET * len(worst))
+    return round(max(0.5, worst[allowed] + 1e-4), 4)
+
+
+def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: float, sets: list[str]) -> dict:
+    offending = y.sum(1) > 0
+    flagged = p >= threshold
+    per_set = {}
+    for name in sets:
+        rows = np.array([e.source == name for e in examples])
+        hit = (flagged & (y > 0)).any(1)
+        per_set[name] = {
+            "sentences": int(rows.sum()),
+            "offending": int((rows & offending).sum()),
+            "offending_found": int((rows & offending & hit).sum()),
+            "clean_flagged": int((rows & ~offending & flagged.any(1)).sum()),
+        }
+    per_principle = {
+        label: {"offending": int(y[:, i].sum()), "found": round(float(flagged[y[:, i] > 0, i].mean()), 3)}
+        for i, label in enumerate(LABELS)
+    }
+    return {
+        "trained_on": sets,
+        "sentences": len(examples),
+        "offending_sentences": int(offending.sum()),
+        "out_of_set": {
+            "offending_found": round(float((flagged & (y > 0)).any(1)[offending].mean()), 3),
+            "clean_flagged": round(float(flagged.any(1)[~offending].mean()), 3),
+            "per_principle": per_principle,
+            "per_set": per_set,
+        },
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
