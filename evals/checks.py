@@ -3,19 +3,14 @@
 import difflib
 import re
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 from api.judge import Draft, run_rules
 from api.judge.detectors.signals import has_signal
 from api.judge.principles import PRINCIPLE_IDS
+from api.judge.text.invented import invented_names, invented_numbers
 from api.judge.text.sentences import matching_copy, word_count, words
 from api.schemas import CoachContext, CoachResponse
 from evals.cases import Case
-
-ALLOWED_WORDS_FILE = Path(__file__).resolve().parent / "allowed_words.txt"
-_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z\u00c0-\u024f]*(?:['\u2019][A-Za-z]+)?")
-_NUMBER = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -27,13 +22,6 @@ class CheckResult:
     # A check of a hand-marked offending phrase: it stands without any judge, and the suite gates
     # these by their own pass rate (--min-phrase-rate), apart from the case pass rate.
     phrase: bool = False
-
-
-@cache
-def allowed_words() -> frozenset[str]:
-    """The allow-list of capitalised words, lower-cased."""
-    lines = ALLOWED_WORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(word.lower() for line in lines if not line.startswith("#") for word in line.split())
 
 
 def check_response(case: Case, response: CoachResponse) -> list[CheckResult]:
@@ -133,12 +121,7 @@ def invented_tokens(text: str, case: Case) -> list[str]:
         value for value in (case.draft, context.received_message, context.recipient_name, context.sender_name,
                             context.company, context.role) if value
     )
-    known = {w.lower() for w in _CAPITALISED.findall(sources)} | {w.lower() for w in words(sources)}
-    known |= {part.lower() for w in known for part in re.split(r"['\u2019]", w)}
-    numbers = set(_NUMBER.findall(sources))
-    invented = [w for w in _CAPITALISED.findall(text) if w.lower() not in known and w.lower() not in allowed_words()]
-    invented += [n for n in _NUMBER.findall(text) if n not in numbers]
-    return list(dict.fromkeys(invented))
+    return invented_names(text, sources) + invented_numbers(text, sources)
 
 
 def _nothing_invented(text: str, case: Case) -> CheckResult:

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.engines.llm import LlmEngine
-from api.engines.llm_checks import CoachAnswer, complete_critiques, find_quote_span, invented_names
+from api.engines.llm_checks import CoachAnswer, complete_critiques, find_quote_span
 from api.engines.local import coach_locally
 from api.errors import coach_error_status
 from api.llm_client import LlmBadOutput, LlmError, complete_structured
@@ -299,11 +299,6 @@ def test_find_quote_span_is_exact_then_tolerant():
     start, end = find_quote_span(draft, "\"I'm fine.\"")
     assert draft[start:end] == "I’m fine."
     assert find_quote_span(draft, "not there") is None
-
-
-def test_invented_names_ignore_sentence_starts():
-    assert invented_names("Dear Dana,\n\nThank you. Please keep me in mind.\n\nBest,\nSam", "Dana Sam") == []
-    assert invented_names("Dear Dana, I met Bob at Initech.\n\nBest,\nSamuel", "Dana Sam") == ["Bob", "Initech", "Samuel"]
 
 
 def test_partial_json_critiques_are_read_as_they_complete():

@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.engines.names import greeting_name, signature_name
 from api.engines.rewrite import _NOT_A_LETTER
 from api.judge import ScoredDraft, score_draft
+from api.judge.text.invented import invented_names, invented_numbers
+from api.judge.text.letter import greeting_name, signature_name
 from api.judge.text.sentences import matching_copy
 from api.llm_client import load_prompt
 from api.schemas import MAX_DRAFT_CHARS, CoachContext, CoachOptions, CoachRequest, Critique, Severity
@@ -161,18 +162,6 @@ def _repeats(critique: Critique, others: list[Critique]) -> bool:
     return False
 
 
-# Capitalised words a reply may use without them being given: greetings, sign-offs, calendar words.
-_ORDINARY_CAPITALISED = frozenset(
-    "i i'm i'd i've i'll dear hi hello hey thank thanks best kind kindest warm warmest regards sincerely "
-    "cheers linkedin monday tuesday wednesday thursday friday saturday sunday january february march april "
-    "may june july august september october november december team hr".split()
-)
-_CAPITALISED = re.compile(r"(?<![\w'\u2019])[A-Z][A-Za-z'\u2019-]*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*)$")
-_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
-_WORDS = re.compile(r"[a-z0-9][a-z0-9'\u2019-]*")
-
-
 def rewrite_problems(rewrite: str | None, request: CoachRequest, draft_overall: int,
                      scored: ScoredDraft | None = None) -> list[str]:
     """Why the model's rewrite cannot be used; empty when it can. scored: the rewrite's, if already known."""
@@ -200,7 +189,7 @@ def rewrite_problems(rewrite: str | None, request: CoachRequest, draft_overall: 
     invented = invented_names(rewrite, sources)
     if invented:
         problems.append("The rewrite names people or companies that were not given: " + ", ".join(invented) + ".")
-    numbers = sorted({n for n in _NUMBER.findall(rewrite) if n not in sources})
+    numbers = invented_numbers(rewrite, sources)
     if numbers:
         problems.append("The rewrite adds numbers that were not given: " + ", ".join(numbers) + ".")
     dropped = [n for n in given_names(request) if n.lower() not in rewrite.lower()]
@@ -214,26 +203,6 @@ def given_names(request: CoachRequest) -> list[str]:
     context = request.context or CoachContext()
     names = [context.recipient_name, context.sender_name, greeting_name(request.draft), signature_name(request.draft)]
     return list(dict.fromkeys(" ".join(n.split()) for n in names if n and n.strip()))
-
-
-def invented_names(rewrite: str, sources: str) -> list[str]:
-    """Capitalised words in the rewrite that look like names and appear nowhere in what was given."""
-    known = set(_WORDS.findall(matching_copy(sources).lower()))
-    candidates: list[str] = []
-    for match in _CAPITALISED.finditer(rewrite):
-        # A capital after a sentence start is grammar, not a name; greeting and signature names are checked below.
-        if _SENTENCE_START.search(rewrite[:match.start()]):
-            continue
-        candidates.append(match.group())
-    for name in (greeting_name(rewrite), signature_name(rewrite)):
-        if name:
-            candidates.extend(name.split())
-    invented = []
-    for word in candidates:
-        plain = matching_copy(word).strip("'-.").lower()
-        if plain and plain not in known and plain not in _ORDINARY_CAPITALISED and word not in invented:
-            invented.append(word)
-    return invented
 
 
 def cache_key(request: CoachRequest, model: str) -> str:

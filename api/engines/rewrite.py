@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
-from api.engines.names import Names, find_names
 from api.judge import Draft, Finding, run_rules
 from api.judge.detectors import model_doubts
-from api.judge.detectors.signals import shows, signals_tagged
+from api.judge.detectors.signals import shows
+from api.judge.text import letter
+from api.judge.text.letter import Names, find_names
 from api.judge.text.sentences import NAME_LINE, Span, word_count
 from api.judge.text.sentiment import sentiment
 from api.schemas import CoachContext
@@ -25,11 +26,6 @@ MAX_REWRITE_WORDS = 180
 _PHRASES: dict[str, list[str]] = tomllib.loads(
     resources.files("api.engines.data").joinpath("phrases.toml").read_text("utf-8")
 )
-_GREETING_PREFIX = re.compile(
-    r"^\s*(?:dear|hi|hello|hey|good (?:morning|afternoon|evening)|greetings)\b[^,\n:!?]{0,50}[,:!]\s*",
-    re.IGNORECASE,
-)
-_SIGN_OFFS = signals_tagged("sign_off")
 # Lines that talk to a machine or carry markup are not part of a letter to a person.
 _NOT_A_LETTER = re.compile(
     r"<\s*/?\s*[a-z!][^>]*>|\b(?:ignore|disregard) (?:all |any |the )?(?:previous|prior|above)|\binstructions?\b|"
@@ -40,7 +36,6 @@ _NOT_A_LETTER = re.compile(
 _HIDDEN_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _LINE_BREAK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6])\s*/?\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<\s*/?\s*[a-z][^>]*>", re.IGNORECASE)
-_SALUTATION = re.compile(r"^\s*(dear|hi|hello|hey|good (?:morning|afternoon|evening))\b", re.IGNORECASE)
 _DOUBLED_FULL_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 # The parts of a graceful reply the rewrite fills in, and the signal tag that shows each one.
 _SLOT_TAGS = {
@@ -51,9 +46,11 @@ _SLOT_TAGS = {
 
 @dataclass(frozen=True)
 class _Parts:
-    greeting: str | None
+    greeting: letter.Greeting | None
     body: list[str]
     sign_off: str | None
+    # False for "... again! – Dev": a letter that signs inside its last line is laid out afresh.
+    sign_off_on_own_line: bool = True
 
 
 def local_rewrite(draft_text: str, context: CoachContext | None = None, draft_findings: list[Finding] | None = None) -> str:
@@ -93,20 +90,19 @@ def local_rewrite(draft_text: str, context: CoachContext | None = None, draft_fi
 
 def _split_parts(draft: Draft, findings: list[Finding], doubts: list[Span]) -> _Parts:
     sentences = list(draft.sentences)
-    greeting = None
-    if sentences:
+    opening = letter.greeting(sentences[0].text) if sentences else None
+    if opening:
         first = sentences[0]
-        prefix = _GREETING_PREFIX.match(first.text)
-        if prefix:
-            greeting = prefix.group().strip()
-            rest = first.text[prefix.end():]
-            offset = first.start + prefix.end()
-            sentences[0:1] = [Span(offset, offset + len(rest), rest)] if rest.strip() else []
-    sign_off = None
+        rest = first.text[opening.end:]
+        offset = first.start + opening.end
+        sentences[0:1] = [Span(offset, offset + len(rest), rest)] if rest.strip() else []
+    sign_off, sign_off_on_own_line = None, False
     tail = sentences[-2:]
     for index, sentence in enumerate(tail):
-        if any(signal.pattern.match(sentence.text + "\n") for signal in _SIGN_OFFS):
-            sign_off = sentence.text
+        # "— Sam" after a sentence on the same line signs only at the very end ("... again! – Dev").
+        own_line = _starts_a_line(draft.text, sentence)
+        if letter.is_sign_off(sentence.text, starts_line=own_line or index == len(tail) - 1):
+            sign_off, sign_off_on_own_line = sentence.text, own_line or not sentence.text.lstrip().startswith(("-", "\u2013", "\u2014"))
             del sentences[len(sentences) - len(tail) + index:]
             break
     if sign_off is None and sentences and NAME_LINE.match(sentences[-1].text) and len(sentences) > 1:
@@ -116,17 +112,18 @@ def _split_parts(draft: Draft, findings: list[Finding], doubts: list[Span]) -> _
         _capitalised(s.text)
         for s in sentences
         if not _overlaps(s, findings) and not _NOT_A_LETTER.search(s.text) and not NAME_LINE.match(s.text)
-        and s not in doubts and not _SALUTATION.match(s.text)
+        and not any(d.start < s.end and s.start < d.end for d in doubts) and not letter.is_greeting_line(s.text)
         # In a draft that went wrong, neutral filler ("Got your email.") and hard-luck detail do not
         # survive; in a good draft every clean sentence is the candidate's voice and stays.
         and (not draft_broke_a_principle or _is_slot_sentence(s.text) or sentiment(s.text) >= 0.3)
     ]
-    greeting_span = (draft.sentences[0].start, draft.sentences[0].start + len(greeting)) if greeting else (0, 0)
-    clean_greeting = greeting if greeting and not any(
+    greeting_span = (draft.sentences[0].start, draft.sentences[0].start + len(opening.text)) if opening else (0, 0)
+    clean_greeting = opening if opening and not any(
         f.start is not None and f.start < greeting_span[1] and greeting_span[0] < f.end  # type: ignore[operator]
         for f in findings
-    ) and not _NOT_A_LETTER.search(greeting) else None
-    return _Parts(greeting=clean_greeting, body=list(dict.fromkeys(body)), sign_off=sign_off)
+    ) and not _NOT_A_LETTER.search(opening.text) else None
+    return _Parts(greeting=clean_greeting, body=list(dict.fromkeys(body)), sign_off=sign_off,
+                  sign_off_on_own_line=sign_off_on_own_line)
 
 
 def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext, seed: int) -> str:
@@ -166,7 +163,7 @@ def _light_touch(draft: Draft, parts: _Parts, names: Names, context: CoachContex
     while body and sum(word_count(s) for s in body) > budget:
         removable = [s for s in body if not _is_slot_sentence(s)] or body
         body.remove(max(removable, key=word_count))
-    if not opening and not closing and len(body) == len(parts.body) and parts.sign_off:
+    if not opening and not closing and len(body) == len(parts.body) and parts.sign_off and parts.sign_off_on_own_line:
         return draft.text.strip()
     return _letter(parts, names, phrase, opening + body, closing)
 
@@ -192,15 +189,15 @@ def _letter(parts: _Parts, names: Names, phrase: Callable[[str], str], body: lis
     return _DOUBLED_FULL_STOP.sub(".", "\n\n".join(p for p in paragraphs if p))
 
 
-def _greeting(draft_greeting: str | None, names: Names, phrase: Callable[[str], str]) -> str:
-    if names.recipient and (draft_greeting is None or names.recipient not in draft_greeting):
+def _greeting(draft_greeting: letter.Greeting | None, names: Names, phrase: Callable[[str], str]) -> str:
+    if names.recipient and (draft_greeting is None or names.recipient not in draft_greeting.text):
         # The candidate's own salutation ("Hi", "Dear"), with the name exactly as given.
-        salutation = _SALUTATION.match(draft_greeting or "")
-        if salutation:
-            return f"{salutation.group(1)} {names.recipient},"
+        if draft_greeting and draft_greeting.salutation.lower() != "greetings":
+            return f"{draft_greeting.salutation} {names.recipient},"
         return phrase("greeting_named")
     if draft_greeting:
-        return draft_greeting if draft_greeting.endswith((",", ":", "!")) else draft_greeting + ","
+        text = draft_greeting.text
+        return text if text.endswith((",", ":", "!")) else text.rstrip(".") + ","
     return phrase("greeting_unnamed")
 
 
@@ -246,6 +243,11 @@ def _without_markup(text: str) -> str:
     without = _TAG.sub("", _LINE_BREAK_TAG.sub("\n", _HIDDEN_MARKUP.sub("", text)))
     without = html.unescape(without)
     return "\n".join(line.strip() for line in without.splitlines()).strip() or text
+
+
+def _starts_a_line(text: str, sentence: Span) -> bool:
+    before = text[:sentence.start].rstrip(" \t")
+    return not before or before.endswith("\n")
 
 
 def _capitalised(sentence: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from api.engines.rewrite import local_rewrite
 from api.judge import Draft, run_rules, score_draft
+from api.judge.text.invented import invented_names, invented_numbers
 from api.judge.text.sentences import word_count
 from api.schemas import CoachContext
 
@@ -21,20 +22,11 @@ ROWS = [
 ]
 POOR = [row for row in ROWS if row["label"] == "poor"]
 GOOD = [row for row in ROWS if row["label"] == "good"]
-PHRASES_TEXT = resources.files("api.engines.data").joinpath("phrases.toml").read_text("utf-8")
-PHRASES = tomllib.loads(PHRASES_TEXT)
-_CAPITALISED = re.compile(r"\b[A-Z][\w'\u2019-]*")
-_WORDS = re.compile(r"[\w'\u2019-]+")
+PHRASES = tomllib.loads(resources.files("api.engines.data").joinpath("phrases.toml").read_text("utf-8"))
 
 
 def context_of(row: dict) -> CoachContext:
     return CoachContext(**(row["context"] or {}))
-
-
-def input_words(draft: str, context: CoachContext) -> set[str]:
-    """Every word the rewrite may legitimately use: the input's and the fixed phrases'."""
-    sources = [draft, PHRASES_TEXT, *(v for v in context.model_dump().values() if isinstance(v, str))]
-    return {word.lower() for source in sources for word in _WORDS.findall(source)}
 
 
 def addresses(rewrite: str, recipient: str) -> bool:
@@ -45,8 +37,9 @@ def addresses(rewrite: str, recipient: str) -> bool:
 
 
 def invented_words(rewrite: str, draft: str, context: CoachContext) -> list[str]:
-    allowed = input_words(draft, context)
-    return [word for word in _CAPITALISED.findall(rewrite) if word.lower() not in allowed]
+    """Names and numbers in the rewrite that neither the draft nor the context gave (the engine guard's check)."""
+    sources = "\n".join([draft, *(v for v in context.model_dump().values() if isinstance(v, str))])
+    return invented_names(rewrite, sources) + invented_numbers(rewrite, sources)
 
 
 @pytest.mark.parametrize("row", POOR, ids=[row["id"] for row in POOR])

@@ -12,6 +12,7 @@ from api.judge.detectors.cues import cue_principle
 from api.judge.detectors.rules import Finding, Rule, compile_patterns
 from api.judge.detectors.signals import SIGNALS, draft_shows, shows, signals_in_sentence, tags_of
 from api.judge.text.draft import Draft
+from api.judge.text.letter import is_greeting_line, is_sign_off
 from api.judge.text.memo import sentence_reading
 from api.judge.text.readability import flesch_kincaid_grade, is_dictionary_word
 from api.judge.text.sentences import NAME_LINE, Span, matching_copy, sentence_word_count, word_count
@@ -69,16 +70,12 @@ def apology_spiral(draft: Draft) -> Iterable[Span]:
             yield draft.span(*match.span())
 
 
-_GREETING_LINE = re.compile(r"^(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[^.!?]{0,40}[,:!]?$", re.IGNORECASE)
-
-
 def curt_reply(draft: Draft) -> Iterable[None]:
     """A reply of a few words, greeting and signature aside, reads as a door quietly shut ("Noted.
     Thank you."); four words are curt too when none of them thanks."""
     body = [
         s for s in draft.sentences
-        if not _GREETING_LINE.match(s.text) and not NAME_LINE.match(s.text)
-        and not any(signal.pattern.match(s.text + "\n") for signal in _SIGN_OFFS)
+        if not is_greeting_line(s.text) and not NAME_LINE.match(s.text) and not is_sign_off(s.text)
     ]
     words = sum(sentence_word_count(s.text) for s in body)
     if words <= 3 or (words <= 4 and not draft_shows(draft, "thanks")):
@@ -235,8 +232,6 @@ def word_cues(draft: Draft, findings: list[Finding], rule: Rule) -> Iterable[Spa
     """
     return [sentence for sentence, reading in _cue_readings(draft, findings) if reading == rule.principle]
 
-
-_SIGN_OFFS = tuple(s for s in SIGNALS.values() if "sign_off" in s.tags)
 
 SENTENCE_FUNCTIONS: dict[str, Callable[[str], Iterable[tuple[int, int]]]] = {"shouting": shouting}
 DRAFT_FUNCTIONS: dict[str, Callable[[Draft], Iterable[Span | None]]] = {

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from api.judge.principles import SHOWS_ENTRIES
 from api.judge.text.draft import Draft
+from api.judge.text.letter import SIGNAL_PATTERNS
 from api.judge.text.memo import sentence_reading
 from api.judge.text.prefilter import PatternSet
 from api.schemas import PrincipleId
@@ -19,16 +20,18 @@ class Signal:
     patterns: PatternSet
 
 
-SIGNALS: dict[str, Signal] = {
-    entry["id"]: Signal(
+def _signal(entry: dict) -> Signal:
+    patterns = entry.get("patterns") or SIGNAL_PATTERNS[entry["letter"]]
+    return Signal(
         id=entry["id"],
         principle=entry["principle"],
         tags=frozenset(entry.get("tags", ())),
-        pattern=re.compile("|".join(f"(?:{p})" for p in entry["patterns"]), re.IGNORECASE | re.MULTILINE),
-        patterns=PatternSet(entry["patterns"]),
+        pattern=re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE | re.MULTILINE),
+        patterns=PatternSet(patterns),
     )
-    for entry in SHOWS_ENTRIES
-}
+
+
+SIGNALS: dict[str, Signal] = {entry["id"]: _signal(entry) for entry in SHOWS_ENTRIES}
 
 
 _BY_TAG: dict[str, tuple[Signal, ...]] = {

@@ -1,7 +1,8 @@
 """The six principles of a graceful reply, one data file each: what shows it and what breaks it.
 
 Every `<principle>.toml` here holds a `[principle]` table (title, what shows and breaks it, weight
-in the grace score), `[[shows]]` entries (signals) and `[[breaks]]` entries (critique rules);
+in the grace score), `[[shows]]` entries (signals: their own patterns, or `letter = "greeting"` / `"sign_off"` for the
+patterns of api/judge/text/letter.py, which the rewrite and the name finder share) and `[[breaks]]` entries (critique rules);
 `readability.toml` holds rules that sit beside the six. Entry ids are stable dotted ids
 (`reputation.sarcasm`) and start with the file's name.
 
@@ -72,8 +73,8 @@ def _checked(entry: dict[str, Any], file: str, section: str) -> dict[str, Any]:
             problems.append("a pattern entry needs patterns")
         if entry.get("kind") in ("sentence_function", "draft_function", "derived") and not entry.get("function"):
             problems.append("a function entry needs function")
-    elif not entry.get("patterns"):
-        problems.append("a signal needs patterns")
+    elif not entry.get("patterns") and entry.get("letter") not in ("greeting", "sign_off"):
+        problems.append("a signal needs patterns, or letter = 'greeting' or 'sign_off'")
     if problems:
         raise ValueError(f"api/judge/principles/{file}.toml, {section} entry {entry_id}: " + "; ".join(problems))
     return {**entry, "principle": file}

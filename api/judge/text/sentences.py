@@ -16,9 +16,9 @@ _MATCHING_TRANSLATION = str.maketrans(
 
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"')\]]*(?=\s|$)|\n\s*\n|\n(?=\s*\S)")
 _ABBREVIATION_END = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|Inc|Ltd|Co)\.$", re.IGNORECASE)
-# A line that is only a name, as under a sign-off: one to three capitalised words.
+# A line that is only a name, as under a sign-off (after a dash, maybe): one to three capitalised words.
 NAME = r"[A-Z][\w'\u2019.-]*(?:[ \t]+[A-Z][\w'\u2019.-]*){0,2}"
-NAME_LINE = re.compile(rf"^\s*-*\s*(?P<name>{NAME})\s*$")
+NAME_LINE = re.compile(rf"^\s*[-\u2013\u2014]*\s*(?P<name>{NAME})\s*$")
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f0-9]+(?:['\u2019][A-Za-z]+)?")
 
 
