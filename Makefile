@@ -28,7 +28,7 @@ bench: $(STAMP)
 
 # The CI gate: the local engine and offline judge, no key needed. Override for a model, e.g.
 # make eval EVAL_ARGS="--engine llm --model openai/gpt-4o-mini --repeat 3 --min-pass-rate 0.9"
-EVAL_ARGS ?= --engine local --min-pass-rate 0.95
+EVAL_ARGS ?= --engine local --min-pass-rate 0.95 --min-phrase-rate 0.85
 # python -m runs from the checkout, so evals/ is found even by a venv installed before it existed.
 eval: $(STAMP)
 	$(BIN)/python -m api eval $(EVAL_ARGS)

@@ -8,10 +8,14 @@ poor reply carries its hand-marked offending sentences.
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from api.engines.local import coach_locally
+from api.judge.detectors import RULES
+from api.judge.text.memo import MEMO
 from api.schemas import CoachContext, CoachRequest, CoachResponse
 from evals.checks import keeps_phrase, phrase_span
 
@@ -99,12 +103,39 @@ def auc(good: list[int], poor: list[int]) -> float:
     return wins / (len(good) * len(poor))
 
 
+DETECTORS = ("all", "patterns", "model")
+
+
+@contextmanager
+def only_detectors(which: str) -> Iterator[None]:
+    """Judge with every detector, with all but the sentence model ("patterns": patterns, functions,
+    derived rules and word cues), or with the sentence model alone."""
+    if which == "all":
+        yield
+        return
+    keep_model = which == "model"
+    saved = dict(RULES)
+    for rule_id, rule in saved.items():
+        if (rule.kind == "sentence_model") != keep_model and rule.severity != "info":
+            del RULES[rule_id]
+    MEMO.clear()
+    try:
+        yield
+    finally:
+        RULES.clear()
+        RULES.update(saved)
+        MEMO.clear()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.judgement", description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", type=Path)
     parser.add_argument("--json", type=Path, help="write the measures here as JSON")
+    parser.add_argument("--detectors", choices=DETECTORS, default="all",
+                        help="judge with all detectors (default), all but the sentence model, or the model alone")
     args = parser.parse_args(argv)
-    results = [measure(path.stem, read_replies(path)) for path in args.sets]
+    with only_detectors(args.detectors):
+        results = [measure(path.stem, read_replies(path)) for path in args.sets]
     print("| " + " | ".join(HEADER) + " |")
     print("|" + "---|" * len(HEADER))
     for result in results:

@@ -19,7 +19,7 @@ from api.judge.principles import BREAKS_ENTRIES, PRINCIPLES_BY_ID
 from api.judge.text.draft import Draft
 from api.judge.text.memo import sentence_reading
 from api.judge.text.prefilter import PatternSet
-from api.judge.text.sentences import Span
+from api.judge.text.sentences import NAME_LINE, Span
 from api.schemas import Critique
 
 # What reads each sentence's meaning: sentences -> for each, a probability per principle. The
@@ -35,13 +35,28 @@ def plug_sentence_model(read: SentenceReader | None) -> None:
 
 
 def sentence_readings(draft: Draft) -> list[dict[str, float]]:
-    """The sentence model's reading of each of the draft's sentences, in order."""
+    """The sentence model's reading of each of the draft's sentences, in order. A line that is only
+    a name ("K. Doyle" under a sign-off) is a signature, not a sentence: the model does not read it."""
     read = _plugged_reader or sentence_model().read
-    return draft.reading("sentence_model", lambda: read([s.text for s in draft.sentences]))
+
+    def read_draft() -> list[dict[str, float]]:
+        sentences = [s for s in draft.sentences if not _on_name_line(draft.text, s)]
+        readings = dict(zip(sentences, read([s.text for s in sentences]), strict=True)) if sentences else {}
+        return [readings.get(s, {}) for s in draft.sentences]
+
+    return draft.reading("sentence_model", read_draft)
+
+
+def _on_name_line(text: str, sentence: Span) -> bool:
+    line_start = text.rfind("\n", 0, sentence.start) + 1
+    line_end = text.find("\n", sentence.end)
+    return NAME_LINE.match(text[line_start:line_end if line_end >= 0 else len(text)]) is not None
 
 
 def model_doubts(draft: Draft) -> list[Span]:
     """Sentences the model is not sure are fine: below a warning, above its doubt threshold."""
+    if not any(rule.kind == "sentence_model" for rule in RULES.values()):
+        return []  # the model's rules are switched off
     info_at = sentence_model().info_at
     return [s for s, reading in zip(draft.sentences, sentence_readings(draft), strict=True)
             if max(reading.values(), default=0.0) >= info_at]
