@@ -119,13 +119,19 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Itera
     findings = [f for f in findings if f.breaks_principle or f.principle not in broken]
     kept: list[Finding] = []
     for finding in findings:
-        if finding.start is not None and any(
-            k.principle == finding.principle and k.start is not None
+        overlapping = [
+            i for i, k in enumerate(kept)
+            if finding.start is not None and k.principle == finding.principle and k.start is not None
             and k.start < finding.end and finding.start < k.end  # type: ignore[operator]
-            for k in kept
-        ):
-            continue
-        kept.append(finding)
+        ]
+        if not overlapping:
+            kept.append(finding)
+        elif finding.rule in _MODEL_RULES:
+            # Rule and model agree: the rule's finding stands, underlining the sentence the model read.
+            for i in overlapping:
+                k = kept[i]
+                if k.breaks_principle and finding.start <= k.start and k.end <= finding.end:  # type: ignore[operator]
+                    kept[i] = k._replace(start=finding.start, end=finding.end, quote=finding.quote)
     kept.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start if f.start is not None else -1, f.rule))
     return kept
 
