@@ -43,11 +43,11 @@ async def _typing_pause() -> dict:
         pause_ms, inference_ms = [], []
         for n, draft in enumerate(drafts):
             # The draft as it stood before the pause is already read; then one sentence changes.
-            await request_once(port, build_request("/v1/score", json.dumps({"text": draft}).encode(), port))
+            await request_once(port, build_request("/v1/score", json.dumps({"text": draft}).encode(), port), timeout=10)
             edited, sentence = _edited(draft, n)
             payload = build_request("/v1/score", json.dumps({"text": edited}).encode(), port)
             started = time.perf_counter()
-            status, _ = await request_once(port, payload)
+            status, _ = await request_once(port, payload, timeout=10)
             pause_ms.append(_ms(started))
             assert status == 200, status
             started = time.perf_counter()
