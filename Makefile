@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint bench eval openapi cues lock clean
+.PHONY: install serve test lint bench eval openapi cues lock clean browser
 
 install: $(STAMP)
 
@@ -17,8 +17,15 @@ $(STAMP): requirements.lock pyproject.toml
 serve: $(STAMP)
 	$(BIN)/reply-coach serve
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium (never a browser download of its own); installed with apt when missing.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check api evals tests bench
