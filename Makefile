@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint bench eval openapi cues lock clean browser
+.PHONY: install serve test lint bench eval openapi clients cues lock clean browser
 
 install: $(STAMP)
 
@@ -28,7 +28,7 @@ browser:
 	  else echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; fi; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check api evals tests bench
+	$(BIN)/ruff check api evals tests bench reply_coach
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -46,6 +46,11 @@ cues: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/python -m api.openapi > openapi.yaml
+	$(BIN)/python -m reply_coach.generate
+
+# The Python client's TypedDicts and the extension's TypeScript types, from openapi.yaml.
+clients: $(STAMP)
+	$(BIN)/python -m reply_coach.generate
 
 # Regenerates the lock with exact versions and hashes (needs uv; run only when dependencies change).
 lock:

@@ -1,6 +1,9 @@
 // Reply Coach in the page: finds reply boxes, and once the candidate turns it on for a box and types
 // in it, underlines what could hurt the reply and offers fixes and a rewrite in a small panel.
 // Nothing is sent before that: focusing a box only shows the "Coach this reply" button.
+// The shapes it reads are in types/api.d.ts, generated from openapi.yaml (make clients).
+/** @typedef {import("./types/api").ScoreResponse} ScoreResponse */
+/** @typedef {import("./types/api").Critique} Critique */
 "use strict";
 
 (() => {
