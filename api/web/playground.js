@@ -57,9 +57,16 @@
     return response;
   }
 
-  function say(message, isError = false) {
+  let statusKind = "";
+  let statusAt = 0;
+
+  // kind "hint" is what scoring says about the underlines; it never covers a fresh answer to an action.
+  function say(message, isError = false, kind = "action") {
+    if (kind === "hint" && statusKind !== "hint" && statusLine.textContent && Date.now() - statusAt < 4000) return;
     statusLine.textContent = message;
     statusLine.classList.toggle("error", isError);
+    statusKind = kind;
+    statusAt = Date.now();
   }
 
   function failed(error) {
@@ -86,7 +93,7 @@
     if (scoreAbort) scoreAbort.abort();
     if (!text.trim()) {
       showCritiques(text, []);
-      say("");
+      say("", false, "hint");
       return;
     }
     scoreAbort = new AbortController();
@@ -98,7 +105,7 @@
       showCritiques(text, body.critiques || []);
       say(body.critiques.some((c) => c.start !== null && c.severity !== "info")
         ? "Underlined: click a line, or pick it below, to see why and fix it."
-        : "Nothing to underline.");
+        : "Nothing to underline.", false, "hint");
     } catch (error) {
       failed(error);
     }
@@ -280,7 +287,7 @@
       draft.setRangeText(replacement, span.start, span.end, "end");
     }
     draft.setSelectionRange(span.start + replacement.length, span.start + replacement.length);
-    say("Fixed. Scoring again…");
+    say("Fixed; scored again.");
     await scoreNow();
   }
 
@@ -480,7 +487,11 @@
 
   async function copyRewrite() {
     try {
-      await navigator.clipboard.writeText(rewriteText);
+      // The async clipboard can wait on focus or a permission; after a second the old way is used.
+      await Promise.race([
+        navigator.clipboard.writeText(rewriteText),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("clipboard timed out")), 1000)),
+      ]);
     } catch (_) {
       const scratch = document.createElement("textarea");
       scratch.value = rewriteText;

@@ -77,8 +77,9 @@ def test_coach_me_streams_a_rewrite_with_a_word_diff_that_can_be_copied(browser_
     assert "ready" in page.locator("#rewrite-score").text_content()
     page.mouse.move(0, 0)
     page.screenshot(path=str(DOCS / "playground.png"), full_page=True)
+    page.bring_to_front()
     page.click("#copy")
-    wait_until(lambda: "copied" in page.locator("#status").text_content(), timeout=10)
+    wait_until(lambda: "copied" in page.locator("#status").text_content(), timeout=5)
     assert page.evaluate("navigator.clipboard.readText()") == rewrite
 
 
