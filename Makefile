@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint bench eval openapi cues model judgement lock clean
+.PHONY: install serve test lint bench eval openapi clients cues model judgement lock clean browser
 
 install: $(STAMP)
 
@@ -17,11 +17,18 @@ $(STAMP): requirements.lock pyproject.toml
 serve: $(STAMP)
 	$(BIN)/reply-coach serve
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
+# The browser tests drive Debian's Chromium (never a browser download of its own); installed with apt when missing.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; fi; }
+
 lint: $(STAMP)
-	$(BIN)/ruff check api evals tests bench training
+	$(BIN)/ruff check api evals tests bench training reply_coach
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -56,6 +63,11 @@ judgement: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/python -m api.openapi > openapi.yaml
+	$(BIN)/python -m reply_coach.generate
+
+# The Python client's TypedDicts and the extension's TypeScript types, from openapi.yaml.
+clients: $(STAMP)
+	$(BIN)/python -m reply_coach.generate
 
 # Regenerates the lock with exact versions and hashes (needs uv; run only when dependencies change).
 lock:

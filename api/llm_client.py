@@ -33,8 +33,8 @@ from api.coach_errors import CoachError
 from api.settings import Settings
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
-FORMAT_PROMPT = "coach/v1/format.md"
-REPAIR_PROMPT = "coach/v1/repair.md"
+FORMAT_PROMPT = "coach/v2/format.md"
+REPAIR_PROMPT = "coach/v2/repair.md"
 # The model's broken answer is echoed back for the repair; a cap keeps the retry cheap.
 MAX_ECHOED_ANSWER_CHARS = 6000
 
@@ -132,7 +132,7 @@ async def load_litellm() -> None:
 
 @cache
 def load_prompt(name: str) -> string.Template:
-    """A prompt template from prompts/, e.g. 'coach/v1/system.md'; placeholders are $names."""
+    """A prompt template from prompts/, e.g. 'coach/v2/system.md'; placeholders are $names."""
     return string.Template((PROMPTS_DIR / name).read_text(encoding="utf-8").strip())
 
 

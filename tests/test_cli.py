@@ -120,7 +120,7 @@ def test_a_rule_with_two_spans_in_one_sentence_is_reported_once():
     from api.report import print_coach_report
     from api.schemas import CoachOptions, CoachRequest
 
-    draft = "Hi Dana, this was RIDICULOUS and HONESTLY INSULTING!!! Thanks."
+    draft = "Hi Dana, THANK YOU SO MUCH for the chance!!! I understand your decision."
     response = coach_locally(CoachRequest(draft=draft, options=CoachOptions(rewrite=False)))
     assert sum(c.rule == "reputation.shouting" for c in response.critiques) >= 2
     console = Console(record=True, width=200)

@@ -363,7 +363,7 @@ def test_llm_engine_and_llm_judge_against_a_fake_server(tmp_path, monkeypatch):
             models = [call.body["model"] for call in server.calls]
             # Two coach samples; the judge sees the same reply twice and answers once.
             assert sorted(models) == ["fake-coach", "fake-coach", "fake-judge"]
-            assert report["meta"]["prompt_version"].startswith("coach-v1+")
+            assert report["meta"]["prompt_version"].startswith("coach-v2+")
             assert report["cases"][0]["results"][0]["judge"]["judge"] == "openai/fake-judge"
             code, report = run_eval(tmp_path, *args)
             assert code == 0 and len(server.calls) == 3  # the second run is answered from the disk cache

@@ -72,7 +72,7 @@ def test_a_good_answer_is_checked_and_merged(fake, settings):
     fake.enqueue(Reply.json(answer()))
     response = coach(settings)
     assert response.engine.name == "llm" and not response.engine.degraded
-    assert response.engine.prompt_version == "coach-v1" and response.engine.model == MODEL
+    assert response.engine.prompt_version == "coach-v2" and response.engine.model == MODEL
     assert response.rewrite.text == GOOD_REWRITE
     assert response.rewrite.scores.overall >= response.scores.overall
     for critique in response.critiques:
@@ -379,7 +379,9 @@ def test_a_model_critique_the_local_rules_miss_lowers_the_verdict(fake, settings
     response = coach(settings, draft=POLITE_WITH_A_DIG, options=CoachOptions(rewrite=False))
     assert response.engine.name == "llm" and not response.engine.degraded
     critique = next(c for c in response.critiques if c.rule == "reputation.llm")
-    assert POLITE_WITH_A_DIG[critique.start:critique.end] == critique.quote == SARCASM["quote"]
+    # Its fix deletes the sentence, so its span is the sentence with the space after it.
+    assert POLITE_WITH_A_DIG[critique.start:critique.end] == critique.quote == SARCASM["quote"] + " "
+    assert critique.replacements == [""]
     assert response.scores.principles["reputation"].status == "broken"
     assert response.scores.verdict == "revise"
     assert response.scores.overall < local.scores.overall
@@ -401,3 +403,19 @@ def test_the_web_layer_answers_a_rate_limited_model_with_503_and_retry_after(fak
         response = client.post("/v1/coach", json={"draft": DRAFT, "options": {"engine": "llm"}})
     assert response.status_code == 503 and response.json()["error"]["code"] == "llm_unavailable"
     assert response.headers["retry-after"] == "1"
+
+
+def test_the_models_replacements_pass_the_checks_its_rewrite_must_pass(fake, settings):
+    vent = {**SARCASM, "replacements": [
+        "You lot are useless.",                                    # flagged by the judge where it stands
+        "I enjoyed the process, and Priya was lovely.",            # a name nobody gave
+        "I enjoyed the process.",
+    ]}
+    fake.enqueue(Reply.json(answer(rewrite=None, critiques=[vent])))
+    response = coach(settings, draft=POLITE_WITH_A_DIG, options=CoachOptions(rewrite=False))
+    critique = next(c for c in response.critiques if c.rule == "reputation.llm")
+    assert critique.quote == SARCASM["quote"]  # the model's own fix keeps its quote
+    assert critique.replacements[0] == "I enjoyed the process."
+    assert not any("useless" in r or "Priya" in r for r in critique.replacements)
+    fixed = POLITE_WITH_A_DIG[:critique.start] + critique.replacements[0] + POLITE_WITH_A_DIG[critique.end:]
+    assert coach_locally(CoachRequest(draft=fixed)).scores.overall >= response.scores.overall

@@ -28,6 +28,7 @@ from api.engines.llm_checks import (
     CoachAnswer,
     ModelCritique,
     cache_key,
+    checked_replacements,
     coach_messages,
     complete_critiques,
     model_critiques,
@@ -35,7 +36,7 @@ from api.engines.llm_checks import (
     rewrite_problems,
 )
 from api.engines.local import coach_locally
-from api.engines.response import critique_from_finding, response_id
+from api.engines.response import critique_from_finding, critiques_with_fixes, response_id
 from api.engines.rewrite import local_rewrite
 from api.judge import ScoredDraft, model_finding, score_draft
 from api.llm_client import LlmBadOutput, LlmError, LlmUsage, complete_structured, stream_structured
@@ -120,7 +121,7 @@ class LlmEngine:
         context = request.context or CoachContext()
         scored = score_draft(request.draft, context)
         local = [critique_from_finding(f) for f in scored.findings]
-        yield "local", {"scores": scored.scores, "critiques": local}
+        yield "local", {"scores": scored.scores, "critiques": critiques_with_fixes(request.draft, scored, context)}
         if not model:
             yield self._failed_event(request, LlmError("No model is configured on this server."), strict)
             return
@@ -182,10 +183,12 @@ class LlmEngine:
         options = request.options or CoachOptions()
         local = [critique_from_finding(f) for f in scored.findings]
         located = model_critiques(request.draft, answer.critiques, local)
+        draft_overall = scored.scores.overall
         if located:
             # One judge: the model's critiques count in the statuses, the grace score and the verdict.
             scored = score_draft(request.draft, context, extra_findings=[model_finding(c) for c in located])
-        critiques = [critique_from_finding(f) for f in scored.findings]
+        proposed = {c.id: checked_replacements(request, c, draft_overall) for c in located if c.replacements}
+        critiques = critiques_with_fixes(request.draft, scored, context, proposed)
         rewrite = None
         reason = None
         if options.rewrite:
@@ -262,4 +265,5 @@ def _streamed_critique(draft: str, item: dict, index: int, earlier: list[Critiqu
     if index >= MAX_MODEL_CRITIQUES:
         return None
     kept = model_critiques(draft, [parsed], earlier, first_index=index)
-    return kept[0] if kept else None
+    # The model's replacements are checked with the whole answer; the result event carries them.
+    return kept[0].model_copy(update={"replacements": []}) if kept else None

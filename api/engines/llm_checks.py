@@ -15,9 +15,10 @@ from api.judge.text.sentences import matching_copy
 from api.llm_client import load_prompt
 from api.schemas import MAX_DRAFT_CHARS, CoachContext, CoachOptions, CoachRequest, Critique, Severity
 
-PROMPT_VERSION = "coach-v1"
-PROMPT_DIR = "coach/v1"
+PROMPT_VERSION = "coach-v2"
+PROMPT_DIR = "coach/v2"
 MAX_MODEL_CRITIQUES = 8
+MAX_MODEL_REPLACEMENTS = 3
 
 AnswerPrinciple = Literal[
     "reputation", "door_open", "resilience", "feedback", "networking", "confidence", "tone", "readability"
@@ -36,6 +37,11 @@ class ModelCritique(BaseModel):
     )
     message: str = Field(description="One or two sentences to the candidate saying what the problem is and why.")
     suggestion: str | None = Field(description="A concrete change or replacement wording; null if none.")
+    replacements: list[str] = Field(
+        default_factory=list,
+        description="Texts that could replace the quote word for word in the draft, best first: a calmer wording "
+        "that keeps the candidate's voice and facts, or \"\" to delete it. Empty when the quote is null.",
+    )
 
 
 class CoachAnswer(BaseModel):
@@ -146,6 +152,7 @@ def located_critique(draft: str, item: ModelCritique, index: int,
         quote=draft[start:end] if span else None,
         start=start,
         end=end,
+        replacements=list(item.replacements[:MAX_MODEL_REPLACEMENTS]) if span else [],
     )
 
 
@@ -196,6 +203,42 @@ def rewrite_problems(rewrite: str | None, request: CoachRequest, draft_overall: 
     if dropped:
         problems.append("The rewrite leaves out names the candidate used: " + ", ".join(dropped) + ".")
     return problems
+
+
+def checked_replacements(request: CoachRequest, critique: Critique, draft_overall: int) -> list[str]:
+    """The model's replacements for a located quote that pass the checks its rewrite must pass.
+
+    Each one, put in place of the quote, must leave a letter that scores no worse than the draft,
+    nothing the judge flags where it stands, no markup or instructions, and no name or number that
+    was not given; a replacement that fails is dropped (the span then gets the local engine's fix).
+    """
+    if critique.start is None or critique.end is None:
+        return []
+    context = request.context or CoachContext()
+    draft = request.draft
+    sources = "\n".join(
+        v for v in (draft, context.received_message, context.recipient_name, context.sender_name,
+                    context.company, context.role) if v
+    )
+    kept: list[str] = []
+    for replacement in critique.replacements:
+        if replacement in kept or replacement == critique.quote or len(replacement) > 2 * len(critique.quote or "") + 200:
+            continue
+        text = draft[:critique.start] + replacement + draft[critique.end:]
+        if not text.strip() or _NOT_A_LETTER.search(replacement):
+            continue
+        if invented_names(text, sources) or any(n not in sources for n in _NUMBER.findall(replacement)):
+            continue
+        scored = score_draft(text, context)
+        new_end = critique.start + len(replacement)
+        flagged_there = any(
+            f.severity != "info" and f.start is not None and f.start < new_end + 1 and critique.start - 1 < f.end
+            for f in scored.findings
+        )
+        if scored.scores.overall < draft_overall or flagged_there:
+            continue
+        kept.append(replacement)
+    return kept
 
 
 def given_names(request: CoachRequest) -> list[str]:
