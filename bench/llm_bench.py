@@ -22,12 +22,23 @@ from api.engines.llm import LlmEngine  # noqa: E402
 from api.engines.llm_checks import CoachAnswer, coach_messages, rewrite_problems  # noqa: E402
 from api.engines.rewrite import local_rewrite  # noqa: E402
 from api.judge import score_draft  # noqa: E402
-from api.llm_client import _prepared_messages, litellm_module  # noqa: E402
+from api.llm_client import (  # noqa: E402
+    litellm_module,
+    prepared_messages,
+    response_format_kind,
+    response_format_param,
+)
 from api.schemas import CoachRequest  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from bench.drafts import draft_pool  # noqa: E402
 
 MODEL = "openai/fake-coach"
+KIND = response_format_kind(MODEL, "auto")
+
+
+def bare_prompt(request: CoachRequest) -> tuple[list[dict], dict | None]:
+    """The messages and response_format the engine sends for this request, for a bare litellm call."""
+    return prepared_messages(coach_messages(request), CoachAnswer, KIND), response_format_param(KIND, CoachAnswer)
 OVERHEAD_LATENCY_S = 0.05
 CONCURRENT_LATENCY_S = 0.5
 CONCURRENT_REQUESTS = 200
@@ -71,9 +82,10 @@ async def overhead(fake: "FakeProcess", drafts: list[str], samples: int = SAMPLE
     bare_ms: list[float] = []
     for index in range(samples + 3):
         request = CoachRequest(draft=drafts[index % len(drafts)])
-        messages, _ = _prepared_messages(MODEL, coach_messages(request), CoachAnswer)
+        messages, response_format = bare_prompt(request)
         started = time.perf_counter()
-        await litellm.acompletion(model=MODEL, messages=messages, api_base=fake.url, api_key="bench")
+        await litellm.acompletion(model=MODEL, messages=messages, api_base=fake.url, api_key="bench",
+                                  response_format=response_format)
         bare = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         response = await engine.coach(request, None, strict=True)
@@ -102,11 +114,10 @@ async def concurrency(fake: "FakeProcess", drafts: list[str]) -> dict:
     failures = sum(1 for r in responses if isinstance(r, BaseException) or r.engine.degraded)
     # The same calls through bare litellm: what is left over is this service's own CPU work.
     litellm = litellm_module()
-    prompts = [_prepared_messages(MODEL, coach_messages(CoachRequest(draft=d)), CoachAnswer)[0]
-               for d in drafts[:CONCURRENT_REQUESTS]]
+    prompts = [bare_prompt(CoachRequest(draft=d)) for d in drafts[:CONCURRENT_REQUESTS]]
     started = time.perf_counter()
-    await asyncio.gather(*(litellm.acompletion(model=MODEL, messages=m, api_base=fake.url, api_key="bench")
-                           for m in prompts))
+    await asyncio.gather(*(litellm.acompletion(model=MODEL, messages=m, api_base=fake.url, api_key="bench",
+                                               response_format=f) for m, f in prompts))
     bare_wall_s = time.perf_counter() - started
     return {"requests": CONCURRENT_REQUESTS, "single_s": single_s, "wall_s": wall_s,
             "ratio": wall_s / single_s, "failures": failures, "bare_wall_s": bare_wall_s,
@@ -132,7 +143,7 @@ def prompt_size(draft: str) -> dict:
     """Prompt tokens for one 150-word draft, with the schema sent as response_format or in the prompt."""
     litellm = litellm_module()
     messages = coach_messages(CoachRequest(draft=draft))
-    with_schema_in_prompt, _ = _prepared_messages(MODEL, messages, CoachAnswer)
+    with_schema_in_prompt = prepared_messages(messages, CoachAnswer, "none")
     counted = litellm.token_counter(model="gpt-4o-mini", messages=messages)
     in_prompt = litellm.token_counter(model="gpt-4o-mini", messages=with_schema_in_prompt)
     draft_tokens = litellm.token_counter(model="gpt-4o-mini", text=draft)
