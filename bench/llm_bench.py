@@ -124,6 +124,55 @@ async def concurrency(fake: "FakeProcess", drafts: list[str]) -> dict:
             "ratio_to_bare": wall_s / bare_wall_s}
 
 
+async def served_concurrency(fake: "FakeProcess", drafts: list[str], workers: int) -> dict:
+    """The same 200 concurrent coaches over HTTP to `reply-coach serve --workers N`, against one request."""
+    import os
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPLY_COACH_")}
+    env.update(REPLY_COACH_MODEL=MODEL, REPLY_COACH_API_BASE=fake.url, REPLY_COACH_API_KEY="bench",
+               REPLY_COACH_CACHE_SIZE="0", REPLY_COACH_TIMEOUT_S="60", REPLY_COACH_CALL_TIMEOUT_S="60",
+               REPLY_COACH_RETRIES="0")
+    server = subprocess.Popen([sys.executable, "-m", "api", "serve", "--workers", str(workers), "--port", str(port)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        limits = httpx.Limits(max_connections=CONCURRENT_REQUESTS + 10, max_keepalive_connections=CONCURRENT_REQUESTS)
+        async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    ready = await client.get("/readyz")
+                    if ready.status_code == 200 and ready.json().get("engines", {}).get("llm"):
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+
+            async def one(draft: str) -> bool:
+                response = await client.post("/v1/coach", json={"draft": draft, "options": {"engine": "llm"}})
+                return response.status_code == 200 and not response.json()["engine"]["degraded"]
+
+            for draft in drafts[:4]:  # every worker opens its connections to the model server
+                await one(draft)
+            started = time.perf_counter()
+            await one(drafts[0])
+            single_s = time.perf_counter() - started
+            started = time.perf_counter()
+            results = await asyncio.gather(*(one(d) for d in drafts[:CONCURRENT_REQUESTS]))
+            wall_s = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"workers": workers, "requests": CONCURRENT_REQUESTS, "single_s": single_s, "wall_s": wall_s,
+            "ratio": wall_s / single_s, "failures": results.count(False)}
+
+
 def memory() -> dict:
     """RSS of a fresh process with the app loaded, before and after litellm is imported."""
     code = (
@@ -190,6 +239,8 @@ def main() -> None:
         ("overhead_slow_model", CONCURRENT_LATENCY_S,
          lambda fake: overhead(fake, drafts, samples=12, latency_s=CONCURRENT_LATENCY_S)),
         ("concurrency", CONCURRENT_LATENCY_S, lambda fake: concurrency(fake, drafts)),
+        ("served_1_worker", CONCURRENT_LATENCY_S, lambda fake: served_concurrency(fake, drafts, 1)),
+        ("served_2_workers", CONCURRENT_LATENCY_S, lambda fake: served_concurrency(fake, drafts, 2)),
     )
     for name, delay_s, run in runs:
         fake = FakeProcess(delay_s)
@@ -209,6 +260,11 @@ def main() -> None:
     print(f"{c['requests']} concurrent coach requests (500 ms fake model): {c['wall_s']:.2f} s vs one "
           f"request {c['single_s']:.2f} s, ratio {c['ratio']:.2f} ({c['failures']} failed or degraded); "
           f"bare litellm {c['bare_wall_s']:.2f} s, ratio to bare {c['ratio_to_bare']:.2f}")
+    for name in ("served_1_worker", "served_2_workers"):
+        w = results[name]
+        print(f"{w['requests']} concurrent /v1/coach over HTTP, reply-coach serve --workers {w['workers']}: "
+              f"{w['wall_s']:.2f} s vs one request {w['single_s']:.2f} s, ratio {w['ratio']:.2f} "
+              f"({w['failures']} failed or degraded; target < 2 with 2 workers)")
     print(f"RSS: app {m['app_mib']:.0f} MiB, with litellm loaded {m['with_litellm_mib']:.0f} MiB, "
           f"ratio {m['ratio']:.2f}")
     print(f"Prompt for a {p['draft_words']}-word draft ({p['draft_tokens']} tokens): {p['prompt_tokens']} "

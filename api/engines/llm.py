@@ -289,7 +289,13 @@ class LlmEngine:
     def _failed(self, request: CoachRequest, error: LlmError, strict: bool) -> CoachResponse:
         if strict:
             raise error
-        return coach_locally(request, degraded_reason=f"{error.message} The local engine answered instead.")
+        response = coach_locally(request, degraded_reason=f"{error.message} The local engine answered instead.")
+        if error.usage is not None and error.usage.calls:
+            # The model's failed attempts were paid for: the local answer reports them.
+            response.usage.prompt_tokens = error.usage.prompt_tokens
+            response.usage.completion_tokens = error.usage.completion_tokens
+            response.usage.cost_usd = error.usage.cost_usd
+        return response
 
     def _failed_event(self, request: CoachRequest, error: LlmError, strict: bool) -> StreamEvent:
         """The stream's last event: the local answer, or with strict the error itself."""
