@@ -6,6 +6,7 @@ so the numbers measure this service, not a provider.
 
 import asyncio
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -126,7 +127,6 @@ async def concurrency(fake: "FakeProcess", drafts: list[str]) -> dict:
 
 async def served_concurrency(fake: "FakeProcess", drafts: list[str], workers: int) -> dict:
     """The same 200 concurrent coaches over HTTP to `reply-coach serve --workers N`, against one request."""
-    import os
     import socket
 
     import httpx
@@ -163,14 +163,34 @@ async def served_concurrency(fake: "FakeProcess", drafts: list[str], workers: in
             started = time.perf_counter()
             await one(drafts[0])
             single_s = time.perf_counter() - started
+            cpu_before = _tree_cpu_s(server.pid)
             started = time.perf_counter()
             results = await asyncio.gather(*(one(d) for d in drafts[:CONCURRENT_REQUESTS]))
             wall_s = time.perf_counter() - started
+            cpu = {pid: after - cpu_before.get(pid, 0.0) for pid, after in _tree_cpu_s(server.pid).items()}
     finally:
         server.terminate()
         server.wait(timeout=30)
     return {"workers": workers, "requests": CONCURRENT_REQUESTS, "single_s": single_s, "wall_s": wall_s,
-            "ratio": wall_s / single_s, "failures": results.count(False)}
+            "ratio": wall_s / single_s, "failures": results.count(False),
+            "worker_cpu_s": sorted((round(v, 2) for v in cpu.values() if v > 0.05), reverse=True)}
+
+
+def _tree_cpu_s(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of a process and its children, by pid (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            found[current] = (int(fields[11]) + int(fields[12])) / ticks
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        pending.extend(int(child) for child in children)
+    return found
 
 
 def memory() -> dict:
@@ -264,7 +284,7 @@ def main() -> None:
         w = results[name]
         print(f"{w['requests']} concurrent /v1/coach over HTTP, reply-coach serve --workers {w['workers']}: "
               f"{w['wall_s']:.2f} s vs one request {w['single_s']:.2f} s, ratio {w['ratio']:.2f} "
-              f"({w['failures']} failed or degraded; target < 2 with 2 workers)")
+              f"({w['failures']} failed or degraded; target < 2 with 2 workers); CPU s by process {w['worker_cpu_s']}")
     print(f"RSS: app {m['app_mib']:.0f} MiB, with litellm loaded {m['with_litellm_mib']:.0f} MiB, "
           f"ratio {m['ratio']:.2f}")
     print(f"Prompt for a {p['draft_words']}-word draft ({p['draft_tokens']} tokens): {p['prompt_tokens']} "
