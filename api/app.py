@@ -40,7 +40,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # garbage collector stops re-scanning them on every full collection.
         gc.freeze()
         # litellm takes seconds to import; with a model configured it loads while the local engine
-        # already serves, and /readyz reports the llm engine once it is in.
+        # already serves, and /readyz reports the llm engine once it is in. With several workers the
+        # others serve meanwhile, so each worker loads it before it takes connections.
+        if settings.workers > 1:
+            await app.state.coach_service.warm_up()
         warm_up = asyncio.create_task(app.state.coach_service.warm_up())
         yield
         warm_up.cancel()

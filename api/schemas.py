@@ -174,6 +174,8 @@ class CoachResponse(BaseModel):
     rewrite: Rewrite | None
     engine: EngineInfo
     usage: Usage
+    summary: str | None = Field(None, description="The model's one line on how the draft comes across; null from "
+                                "the local engine.")
 
 
 class PrincipleOut(BaseModel):

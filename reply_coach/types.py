@@ -35,6 +35,7 @@ class CoachResponse(TypedDict):
     rewrite: Rewrite | None
     engine: EngineInfo
     usage: Usage
+    summary: NotRequired[str | None]
 
 
 class Critique(TypedDict):

@@ -10,7 +10,8 @@ its critiques.
 A fix that mends a whole sentence widens the critique's span to that sentence, and critiques whose
 spans overlap share one span and its replacements, so no two fixes of a response collide. The
 first replacement of every span, applied together, is scored: if the letter would score worse,
-other choices are tried, and a span none of them helps keeps no replacements.
+other choices are tried (last of all a plain thanks where a line would be deleted, since deleting
+it can leave a curt letter), and a span none of them helps keeps no replacements.
 """
 
 import re
@@ -216,8 +217,14 @@ def _choose_first(draft: str, groups: list[_Group], context: CoachContext | None
         wording = next((c for c in group.candidates if c.strip()), PLAIN_THANKS)
         group.candidates = [wording, *[c for c in group.candidates if c != wording]]
     best = score_draft(_applied(draft, groups), context).scores.overall
+    thanks_offered = False
     while best < draft_overall:
         trial = _better_choice(draft, groups, context, best)
+        if trial is None and not thanks_offered:
+            # Deleting a line can leave a curt letter: a plain thanks in its place is the last choice tried.
+            thanks_offered = True
+            if _offer_plain_thanks(draft, groups, plain_draft):
+                continue
         if trial is None:
             for group in groups:
                 group.candidates = []
@@ -225,6 +232,24 @@ def _choose_first(draft: str, groups: list[_Group], context: CoachContext | None
         group, candidate, best = trial
         group.candidates.remove(candidate)
         group.candidates.insert(0, candidate)
+
+
+def _offer_plain_thanks(draft: str, groups: list[_Group], plain_draft: str) -> bool:
+    """Add PLAIN_THANKS as the last choice of every group that may be deleted; whether any got it."""
+    if _plain(PLAIN_THANKS) in plain_draft:
+        return False
+    offered = False
+    for group in groups:
+        region = draft[group.start:group.end]
+        if "" not in group.candidates or not region.strip():
+            continue
+        leading = region[:len(region) - len(region.lstrip())]
+        trailing = region[len(region.rstrip()):]
+        wording = leading + PLAIN_THANKS + trailing
+        if wording not in group.candidates:
+            group.candidates.append(wording)
+            offered = True
+    return offered
 
 
 def _better_choice(

@@ -36,6 +36,8 @@ export interface CoachResponse {
   rewrite: Rewrite | null;
   engine: EngineInfo;
   usage: Usage;
+  /** The model's one line on how the draft comes across; null from the local engine. */
+  summary?: string | null;
 }
 
 export interface Critique {
