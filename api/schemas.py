@@ -81,9 +81,17 @@ class CoachRequest(StrictModel):
     options: CoachOptions | None = None
 
 
+class ScoreOptions(StrictModel):
+    critiques: bool = Field(
+        False, description="true adds the critiques, with their spans and one-click fixes, for an editor to "
+        "underline; the response then quotes the text."
+    )
+
+
 class ScoreRequest(StrictModel):
     text: DraftText = Field(description="The text to score.")
     context: CoachContext | None = None
+    options: ScoreOptions | None = None
 
 
 class PrincipleScore(BaseModel):
@@ -125,6 +133,18 @@ class Critique(BaseModel):
     quote: str | None = Field(None, description="Exact substring of the draft: draft[start:end] == quote.")
     start: int | None = None
     end: int | None = None
+    replacements: list[str] = Field(
+        default_factory=list,
+        description="Texts that may replace the quote, best first; \"\" deletes it. Applying the first replacement "
+        "of every critique, right to left, never makes the draft score worse. Critiques that share a span share "
+        "their replacements (apply each span once); critiques without a span have none.",
+    )
+
+
+class ScoreResponse(Scores):
+    """Scores of the text; with options.critiques, the critiques an editor underlines, most severe first."""
+
+    critiques: list[Critique] | None = Field(None, description="Only when options.critiques was true.")
 
 
 class Rewrite(BaseModel):
@@ -154,6 +174,8 @@ class CoachResponse(BaseModel):
     rewrite: Rewrite | None
     engine: EngineInfo
     usage: Usage
+    summary: str | None = Field(None, description="The model's one line on how the draft comes across; null from "
+                                "the local engine.")
 
 
 class PrincipleOut(BaseModel):

@@ -6,6 +6,7 @@ so the numbers measure this service, not a provider.
 
 import asyncio
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -22,12 +23,23 @@ from api.engines.llm import LlmEngine  # noqa: E402
 from api.engines.llm_checks import CoachAnswer, coach_messages, rewrite_problems  # noqa: E402
 from api.engines.rewrite import local_rewrite  # noqa: E402
 from api.judge import score_draft  # noqa: E402
-from api.llm_client import _prepared_messages, litellm_module  # noqa: E402
+from api.llm_client import (  # noqa: E402
+    litellm_module,
+    prepared_messages,
+    response_format_kind,
+    response_format_param,
+)
 from api.schemas import CoachRequest  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from bench.drafts import draft_pool  # noqa: E402
 
 MODEL = "openai/fake-coach"
+KIND = response_format_kind(MODEL, "auto")
+
+
+def bare_prompt(request: CoachRequest) -> tuple[list[dict], dict | None]:
+    """The messages and response_format the engine sends for this request, for a bare litellm call."""
+    return prepared_messages(coach_messages(request), CoachAnswer, KIND), response_format_param(KIND, CoachAnswer)
 OVERHEAD_LATENCY_S = 0.05
 CONCURRENT_LATENCY_S = 0.5
 CONCURRENT_REQUESTS = 200
@@ -71,9 +83,10 @@ async def overhead(fake: "FakeProcess", drafts: list[str], samples: int = SAMPLE
     bare_ms: list[float] = []
     for index in range(samples + 3):
         request = CoachRequest(draft=drafts[index % len(drafts)])
-        messages, _ = _prepared_messages(MODEL, coach_messages(request), CoachAnswer)
+        messages, response_format = bare_prompt(request)
         started = time.perf_counter()
-        await litellm.acompletion(model=MODEL, messages=messages, api_base=fake.url, api_key="bench")
+        await litellm.acompletion(model=MODEL, messages=messages, api_base=fake.url, api_key="bench",
+                                  response_format=response_format)
         bare = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         response = await engine.coach(request, None, strict=True)
@@ -102,15 +115,82 @@ async def concurrency(fake: "FakeProcess", drafts: list[str]) -> dict:
     failures = sum(1 for r in responses if isinstance(r, BaseException) or r.engine.degraded)
     # The same calls through bare litellm: what is left over is this service's own CPU work.
     litellm = litellm_module()
-    prompts = [_prepared_messages(MODEL, coach_messages(CoachRequest(draft=d)), CoachAnswer)[0]
-               for d in drafts[:CONCURRENT_REQUESTS]]
+    prompts = [bare_prompt(CoachRequest(draft=d)) for d in drafts[:CONCURRENT_REQUESTS]]
     started = time.perf_counter()
-    await asyncio.gather(*(litellm.acompletion(model=MODEL, messages=m, api_base=fake.url, api_key="bench")
-                           for m in prompts))
+    await asyncio.gather(*(litellm.acompletion(model=MODEL, messages=m, api_base=fake.url, api_key="bench",
+                                               response_format=f) for m, f in prompts))
     bare_wall_s = time.perf_counter() - started
     return {"requests": CONCURRENT_REQUESTS, "single_s": single_s, "wall_s": wall_s,
             "ratio": wall_s / single_s, "failures": failures, "bare_wall_s": bare_wall_s,
             "ratio_to_bare": wall_s / bare_wall_s}
+
+
+async def served_concurrency(fake: "FakeProcess", drafts: list[str], workers: int) -> dict:
+    """The same 200 concurrent coaches over HTTP to `reply-coach serve --workers N`, against one request."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPLY_COACH_")}
+    env.update(REPLY_COACH_MODEL=MODEL, REPLY_COACH_API_BASE=fake.url, REPLY_COACH_API_KEY="bench",
+               REPLY_COACH_CACHE_SIZE="0", REPLY_COACH_TIMEOUT_S="60", REPLY_COACH_CALL_TIMEOUT_S="60",
+               REPLY_COACH_RETRIES="0")
+    server = subprocess.Popen([sys.executable, "-m", "api", "serve", "--workers", str(workers), "--port", str(port)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        limits = httpx.Limits(max_connections=CONCURRENT_REQUESTS + 10, max_keepalive_connections=CONCURRENT_REQUESTS)
+        async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    ready = await client.get("/readyz")
+                    if ready.status_code == 200 and ready.json().get("engines", {}).get("llm"):
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+
+            async def one(draft: str) -> bool:
+                response = await client.post("/v1/coach", json={"draft": draft, "options": {"engine": "llm"}})
+                return response.status_code == 200 and not response.json()["engine"]["degraded"]
+
+            for draft in drafts[:4]:  # every worker opens its connections to the model server
+                await one(draft)
+            started = time.perf_counter()
+            await one(drafts[0])
+            single_s = time.perf_counter() - started
+            cpu_before = _tree_cpu_s(server.pid)
+            started = time.perf_counter()
+            results = await asyncio.gather(*(one(d) for d in drafts[:CONCURRENT_REQUESTS]))
+            wall_s = time.perf_counter() - started
+            cpu = {pid: after - cpu_before.get(pid, 0.0) for pid, after in _tree_cpu_s(server.pid).items()}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"workers": workers, "requests": CONCURRENT_REQUESTS, "single_s": single_s, "wall_s": wall_s,
+            "ratio": wall_s / single_s, "failures": results.count(False),
+            "worker_cpu_s": sorted((round(v, 2) for v in cpu.values() if v > 0.05), reverse=True)}
+
+
+def _tree_cpu_s(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of a process and its children, by pid (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            found[current] = (int(fields[11]) + int(fields[12])) / ticks
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        pending.extend(int(child) for child in children)
+    return found
 
 
 def memory() -> dict:
@@ -132,7 +212,7 @@ def prompt_size(draft: str) -> dict:
     """Prompt tokens for one 150-word draft, with the schema sent as response_format or in the prompt."""
     litellm = litellm_module()
     messages = coach_messages(CoachRequest(draft=draft))
-    with_schema_in_prompt, _ = _prepared_messages(MODEL, messages, CoachAnswer)
+    with_schema_in_prompt = prepared_messages(messages, CoachAnswer, "none")
     counted = litellm.token_counter(model="gpt-4o-mini", messages=messages)
     in_prompt = litellm.token_counter(model="gpt-4o-mini", messages=with_schema_in_prompt)
     draft_tokens = litellm.token_counter(model="gpt-4o-mini", text=draft)
@@ -179,6 +259,8 @@ def main() -> None:
         ("overhead_slow_model", CONCURRENT_LATENCY_S,
          lambda fake: overhead(fake, drafts, samples=12, latency_s=CONCURRENT_LATENCY_S)),
         ("concurrency", CONCURRENT_LATENCY_S, lambda fake: concurrency(fake, drafts)),
+        ("served_1_worker", CONCURRENT_LATENCY_S, lambda fake: served_concurrency(fake, drafts, 1)),
+        ("served_2_workers", CONCURRENT_LATENCY_S, lambda fake: served_concurrency(fake, drafts, 2)),
     )
     for name, delay_s, run in runs:
         fake = FakeProcess(delay_s)
@@ -198,6 +280,11 @@ def main() -> None:
     print(f"{c['requests']} concurrent coach requests (500 ms fake model): {c['wall_s']:.2f} s vs one "
           f"request {c['single_s']:.2f} s, ratio {c['ratio']:.2f} ({c['failures']} failed or degraded); "
           f"bare litellm {c['bare_wall_s']:.2f} s, ratio to bare {c['ratio_to_bare']:.2f}")
+    for name in ("served_1_worker", "served_2_workers"):
+        w = results[name]
+        print(f"{w['requests']} concurrent /v1/coach over HTTP, reply-coach serve --workers {w['workers']}: "
+              f"{w['wall_s']:.2f} s vs one request {w['single_s']:.2f} s, ratio {w['ratio']:.2f} "
+              f"({w['failures']} failed or degraded; target < 2 with 2 workers); CPU s by process {w['worker_cpu_s']}")
     print(f"RSS: app {m['app_mib']:.0f} MiB, with litellm loaded {m['with_litellm_mib']:.0f} MiB, "
           f"ratio {m['ratio']:.2f}")
     print(f"Prompt for a {p['draft_words']}-word draft ({p['draft_tokens']} tokens): {p['prompt_tokens']} "

@@ -3,10 +3,25 @@ cheap and reproducible. Only model answers are stored here, never answers of the
 
 import hashlib
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
-CACHE_DIR = Path(__file__).resolve().parent / ".cache"
+
+def platform_cache_dir() -> Path:
+    """Where this platform keeps per-user caches: ~/.cache (or $XDG_CACHE_HOME), ~/Library/Caches, %LOCALAPPDATA%."""
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    elif os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "reply-coach" / "evals"
+
+
+# Outside the checkout, so a run leaves the working tree clean.
+CACHE_DIR = platform_cache_dir()
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
 

@@ -7,6 +7,7 @@ Exit status: 0 at or above the pass threshold, 1 below it, 2 when the suite cann
 import argparse
 import asyncio
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +27,6 @@ from evals.checks import CheckResult, check_response
 from evals.judges import Judge, JudgeUnavailable, make_judge
 from evals.reports import build_report, print_summary, write_reports
 
-REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 DEFAULT_MIN_PASS_RATE = 0.95
 # SPEC §5: offending sentences underlined >= 90%, and a rewrite keeps none of them.
 DEFAULT_MIN_PHRASE_RATE = 0.90
@@ -141,8 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--min-phrase-rate", type=_rate, default=DEFAULT_MIN_PHRASE_RATE,
                         help="exit non-zero when fewer of the hand-marked offending phrases are underlined and "
                              f"dropped from the rewrite (default {DEFAULT_MIN_PHRASE_RATE})")
-    parser.add_argument("--out", type=Path, default=REPORTS_DIR, help="directory for the reports (default evals/reports)")
-    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR, help="where model answers are cached")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="directory for the reports (default: a new temporary directory, printed at the end)")
+    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR,
+                        help=f"where model answers are cached (default {CACHE_DIR})")
     parser.add_argument("--no-cache", action="store_true", help="always ask the model; store nothing")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or tables; the exit status says it all")
     return parser
@@ -208,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         "cache": {"enabled": cache.enabled, "hits": cache.hits, "misses": cache.misses},
     }
     report = build_report(results, meta)
-    paths = write_reports(report, args.out)
+    out = args.out or Path(tempfile.mkdtemp(prefix="reply-coach-eval-"))
+    paths = write_reports(report, out)
     if not args.quiet:
         console = Console()
         print_summary(report, console)

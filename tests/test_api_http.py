@@ -148,6 +148,22 @@ def test_score_returns_scores_for_the_text(client):
     assert SECRET not in hostile.text  # scores only: no quotes of the draft
 
 
+def test_score_with_critiques_gives_an_editor_underlines_and_fixes_that_raise_the_score(client):
+    response = client.post("/v1/score", json={"text": HOSTILE_DRAFT, "options": {"critiques": True}})
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"  # it quotes the draft
+    body = response.json()
+    assert body["overall"] == client.post("/v1/score", json={"text": HOSTILE_DRAFT}).json()["overall"]
+    spanned = [c for c in body["critiques"] if c["start"] is not None]
+    assert spanned and all(c["replacements"] for c in spanned if c["severity"] != "info")
+    assert_spans_match(HOSTILE_DRAFT, body["critiques"])
+    text = HOSTILE_DRAFT
+    for start, end, replacement in sorted({(c["start"], c["end"], c["replacements"][0]) for c in spanned}, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    fixed = client.post("/v1/score", json={"text": text}).json()
+    assert fixed["overall"] > body["overall"] and SECRET not in text
+
+
 def test_coach_returns_scores_sorted_critiques_with_spans_and_a_rewrite(client):
     response = client.post("/v1/coach", json={"draft": HOSTILE_DRAFT})
     assert response.status_code == 200

@@ -120,9 +120,51 @@ def test_a_rule_with_two_spans_in_one_sentence_is_reported_once():
     from api.report import print_coach_report
     from api.schemas import CoachOptions, CoachRequest
 
-    draft = "Hi Dana, this was RIDICULOUS and HONESTLY INSULTING!!! Thanks."
+    draft = "Hi Dana, THANK YOU SO MUCH for the chance!!! I understand your decision."
     response = coach_locally(CoachRequest(draft=draft, options=CoachOptions(rewrite=False)))
     assert sum(c.rule == "reputation.shouting" for c in response.critiques) >= 2
     console = Console(record=True, width=200)
     print_coach_report(draft, response, console)
     assert console.export_text().count("reputation.shouting") == 1
+
+
+def test_serve_with_two_workers_answers_from_two_processes(tmp_path):
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REPLY_COACH_", "OPENAI", "ANTHROPIC"))}
+    server = subprocess.Popen([*_command(), "serve", "--workers", "2", "--port", str(port)], cwd=tmp_path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        ready = None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                if ready.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        assert ready is not None and ready.status_code == 200
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        commands = [Path(f"/proc/{child}/cmdline").read_bytes() for child in children]
+        assert sum(b"spawn_main" in command for command in commands) == 2  # besides multiprocessing's tracker
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(4):
+                response = client.post("/v1/score", json={"text": HOSTILE})
+                assert response.status_code == 200 and response.json()["verdict"] == "rethink"
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
+
+
+def test_serve_refuses_zero_workers(tmp_path):
+    result = run_cli("serve", "--workers", "0", cwd=tmp_path)
+    assert result.returncode == 2 and "between 1 and 64" in result.stderr

@@ -155,6 +155,22 @@ def test_cli_forwards_eval(tmp_path):
     assert cli_main(["eval", "--quiet", "--cases", str(cases), "--out", str(tmp_path)]) == 0
 
 
+def test_eval_writes_nothing_into_the_checkout_by_default(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    from evals.cache import platform_cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert platform_cache_dir() == tmp_path / "xdg" / "reply-coach" / "evals"
+    assert not str(runner.CACHE_DIR).startswith(str(Path(runner.__file__).resolve().parents[1]))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    cases = write_case_file(tmp_path, GOOD_CASE)
+    assert runner.main(["--cases", str(cases)]) == 0
+    [out] = (tmp_path / "tmp").glob("reply-coach-eval-*")
+    assert (out / "report.json").exists() and str(out) in capsys.readouterr().out.replace("\n", "")
+
+
 # Checks.
 
 def make_case(draft: str = GOOD_DRAFT, context: CoachContext | None = None, **expect) -> Case:
@@ -363,7 +379,7 @@ def test_llm_engine_and_llm_judge_against_a_fake_server(tmp_path, monkeypatch):
             models = [call.body["model"] for call in server.calls]
             # Two coach samples; the judge sees the same reply twice and answers once.
             assert sorted(models) == ["fake-coach", "fake-coach", "fake-judge"]
-            assert report["meta"]["prompt_version"].startswith("coach-v1+")
+            assert report["meta"]["prompt_version"].startswith("coach-v3+")
             assert report["cases"][0]["results"][0]["judge"]["judge"] == "openai/fake-judge"
             code, report = run_eval(tmp_path, *args)
             assert code == 0 and len(server.calls) == 3  # the second run is answered from the disk cache

@@ -41,8 +41,8 @@ def answer(rewrite: str | None = GOOD_REWRITE, critiques: list[dict] | None = No
              "message": "This reads as a parting shot.", "suggestion": "Thank them for their time instead."},
             {"principle": "networking", "severity": "info", "quote": "thanks for letting me KNOW",
              "message": "A good start; add an offer to stay in touch.", "suggestion": None},
-            {"principle": "confidence", "severity": "warning", "quote": "I was the best candidate by far",
-             "message": "Invented quote.", "suggestion": None},
+            {"principle": "confidence", "severity": "info", "quote": None,
+             "message": "Say what you enjoyed about the process.", "suggestion": None},
         ],
         "rewrite": rewrite,
     }
@@ -72,15 +72,15 @@ def test_a_good_answer_is_checked_and_merged(fake, settings):
     fake.enqueue(Reply.json(answer()))
     response = coach(settings)
     assert response.engine.name == "llm" and not response.engine.degraded
-    assert response.engine.prompt_version == "coach-v1" and response.engine.model == MODEL
+    assert response.engine.prompt_version == "coach-v3" and response.engine.model == MODEL
     assert response.rewrite.text == GOOD_REWRITE
     assert response.rewrite.scores.overall >= response.scores.overall
+    assert response.summary == "Bitter in places; the thanks is a good start."
     for critique in response.critiques:
         if critique.quote is not None:
             assert DRAFT[critique.start:critique.end] == critique.quote
     model_rules = [c for c in response.critiques if c.rule.endswith(".llm")]
-    # "your loss" overlaps the local reputation.blame finding; the case-insensitive quote is found;
-    # the invented quote loses its span.
+    # "your loss" overlaps the local reputation.blame finding; the case-insensitive quote is found.
     assert [c.principle for c in model_rules] == ["confidence", "networking"]
     assert model_rules[0].quote is None
     assert model_rules[1].quote == "Thanks for letting me know"
@@ -88,8 +88,32 @@ def test_a_good_answer_is_checked_and_merged(fake, settings):
     assert response.usage.cost_usd is None  # the fake model has no price
     assert len(fake.calls) == 1
     sent = fake.calls[0].body
-    assert sent["model"] == "fake-coach" and sent["temperature"] == 0.2
-    assert "json schema" in fake.calls[0].prompt_text.lower()
+    assert sent["model"] == "fake-coach" and sent["temperature"] == 0.2 and sent["max_tokens"] == 1500
+    # A model litellm does not know on an OpenAI-compatible server: JSON enforced, the schema beside it
+    # (llama.cpp compiles it into a grammar) and in the one system message.
+    assert sent["response_format"]["type"] == "json_object"
+    schema = sent["response_format"]["schema"]
+    assert schema["properties"]["critiques"]["items"]["properties"]["message"]["maxLength"] == 400
+    # llama.cpp's server crashes on a grammar for a 3,000-character string: that limit is checked on arrival.
+    assert "maxLength" not in schema["properties"]["rewrite"]["anyOf"][0]
+    assert [m["role"] for m in sent["messages"]] == ["system", "user"]
+    assert "json schema" in sent["messages"][0]["content"].lower()
+
+
+def test_a_quote_not_in_the_draft_is_re_asked_then_loses_its_span(fake, settings):
+    invented = {"principle": "confidence", "severity": "warning", "quote": "I was the best candidate by far",
+                "message": "Sounds boastful.", "suggestion": None}
+    wrong = Reply.json(answer(critiques=[invented]), usage=(1000, 200))
+    fake.enqueue(wrong, Reply.json(answer(critiques=[invented]), usage=(1300, 150)))
+    response = coach(settings)
+    assert len(fake.calls) == 2
+    repair = fake.calls[1].messages[-1]["content"]
+    assert "Critique 1 quotes text that is not in the draft" in repair
+    assert fake.calls[1].messages[-2] == {"role": "assistant", "content": json.dumps(answer(critiques=[invented]))}
+    # The retry budget is spent: the critique stays without a span, and both attempts are paid for.
+    critique = next(c for c in response.critiques if c.rule == "confidence.llm")
+    assert critique.quote is None and critique.start is None
+    assert (response.usage.prompt_tokens, response.usage.completion_tokens) == (2300, 350)
 
 
 def test_malformed_json_gets_one_repair_retry(fake, settings):
@@ -105,7 +129,8 @@ def test_wrong_schema_twice_degrades_or_fails_with_502(fake, settings):
     fake.enqueue(wrong, wrong)
     response = coach(settings)
     assert response.engine.name == "local" and response.engine.degraded
-    assert "unusable" in response.engine.reason
+    assert "unusable after 2 attempts" in response.engine.reason
+    assert response.usage.prompt_tokens > 0 and response.usage.completion_tokens > 0  # both attempts paid for
     assert "critiques" in fake.calls[1].messages[-1]["content"]  # the repair names the missing fields
     fake.enqueue(wrong, wrong)
     with pytest.raises(LlmError) as raised:
@@ -145,7 +170,9 @@ def test_a_rewrite_that_drops_the_given_names_is_not_used(fake, settings):
     without_names = GOOD_REWRITE.replace("Hi Dana", "Hello").replace("Best,\nSam", "Best wishes")
     fake.enqueue(Reply.json(answer(without_names)), Reply.json(answer(without_names)))
     response = coach(settings, context=CoachContext(sender_name="Sam"))
-    assert response.engine.degraded and "Dana" in response.engine.reason and "Sam" in response.engine.reason
+    assert response.engine.degraded and "leaves out" in response.engine.reason
+    assert "the name the draft greets" in response.engine.reason
+    assert "the candidate name given in the context" in response.engine.reason
     assert "Dana" in response.rewrite.text and "Sam" in response.rewrite.text
 
 
@@ -379,7 +406,9 @@ def test_a_model_critique_the_local_rules_miss_lowers_the_verdict(fake, settings
     response = coach(settings, draft=POLITE_WITH_A_DIG, options=CoachOptions(rewrite=False))
     assert response.engine.name == "llm" and not response.engine.degraded
     critique = next(c for c in response.critiques if c.rule == "reputation.llm")
-    assert POLITE_WITH_A_DIG[critique.start:critique.end] == critique.quote == SARCASM["quote"]
+    # Its fix deletes the sentence, so its span is the sentence with the space after it.
+    assert POLITE_WITH_A_DIG[critique.start:critique.end] == critique.quote == SARCASM["quote"] + " "
+    assert critique.replacements == [""]
     assert response.scores.principles["reputation"].status == "broken"
     assert response.scores.verdict == "revise"
     assert response.scores.overall < local.scores.overall
@@ -401,3 +430,38 @@ def test_the_web_layer_answers_a_rate_limited_model_with_503_and_retry_after(fak
         response = client.post("/v1/coach", json={"draft": DRAFT, "options": {"engine": "llm"}})
     assert response.status_code == 503 and response.json()["error"]["code"] == "llm_unavailable"
     assert response.headers["retry-after"] == "1"
+
+
+def test_the_models_replacements_pass_the_checks_its_rewrite_must_pass(fake, settings):
+    vent = {**SARCASM, "replacements": [
+        "You lot are useless.",                                    # flagged by the judge where it stands
+        "I enjoyed the process, and Priya was lovely.",            # a name nobody gave
+        "I enjoyed the process.",
+    ]}
+    fake.enqueue(Reply.json(answer(rewrite=None, critiques=[vent])), Reply.json(answer(rewrite=None, critiques=[vent])))
+    response = coach(settings, draft=POLITE_WITH_A_DIG, options=CoachOptions(rewrite=False))
+    # The answer loop re-asks once with what failed; the second answer fails the same way.
+    assert len(fake.calls) == 2
+    repair = fake.calls[1].messages[-1]["content"]
+    assert 'The replacement "You lot are useless." for the quote' in repair
+    assert "makes the letter score lower than the draft" in repair
+    assert "adds a name or number that was not given" in repair
+    assert '"I enjoyed the process."' not in repair
+    critique = next(c for c in response.critiques if c.rule == "reputation.llm")
+    assert critique.quote == SARCASM["quote"]  # the model's own fix keeps its quote
+    assert critique.replacements[0] == "I enjoyed the process."
+    assert not any("useless" in r or "Priya" in r for r in critique.replacements)
+    fixed = POLITE_WITH_A_DIG[:critique.start] + critique.replacements[0] + POLITE_WITH_A_DIG[critique.end:]
+    assert coach_locally(CoachRequest(draft=fixed)).scores.overall >= response.scores.overall
+
+
+def test_a_replacement_that_fails_is_re_asked_and_the_new_one_is_offered(fake, settings):
+    first = {**SARCASM, "replacements": ["You lot are useless."]}
+    second = {**SARCASM, "replacements": ["I learned a lot from the process."]}
+    fake.enqueue(Reply.json(answer(rewrite=None, critiques=[first])), Reply.json(answer(rewrite=None, critiques=[second])))
+    response = coach(settings, draft=POLITE_WITH_A_DIG, options=CoachOptions(rewrite=False))
+    assert len(fake.calls) == 2 and not response.engine.degraded
+    assert "You lot are useless." in fake.calls[1].messages[-1]["content"]
+    critique = next(c for c in response.critiques if c.rule == "reputation.llm")
+    assert critique.replacements[0] == "I learned a lot from the process."
+    assert "You lot are useless." not in critique.replacements

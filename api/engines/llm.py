@@ -1,17 +1,23 @@
-"""The llm engine: one model call per coach, checked by the server before anything reaches the client.
+"""The llm engine: one model call per coach on the happy path, checked by the server before anything
+reaches the client.
 
 Scores come from one judge: the local rules plus the model's critiques, once their quotes are
-found in the draft here (spans are never trusted from the model). The model also writes a rewrite, which must score at least as well as the draft, trip no rule, invent no
-name or number and keep the given names; otherwise the model gets one retry listing the problems,
-then the local rewrite is used and the response says degraded: true with the reason.
+found in the draft here (spans are never trusted from the model). The answer checks itself against
+the draft (CoachAnswer.problems: quotes found, the rewrite scores at least as well as the draft, trips
+no rule, invents no name or number and keeps the given names; each one-click replacement passes the
+same checks where it stands); the one answer loop in api.llm_client re-asks with the errors under one
+retry budget. If the last answer still fails only the rewrite checks, its critiques are used with the
+local rewrite, and the response says degraded: true; a replacement that still fails is dropped for the
+local engine's fix.
 
-Failures are raised as LlmError when the client asked for engine "llm" (strict), which the web
-layer maps to the SPEC's errors, and answered by the local engine with degraded: true otherwise:
+`coach()` is the last event of `coach_stream()`. Failures are raised as LlmError when the client
+asked for engine "llm" (strict), which the web layer maps to the SPEC's errors, and answered by the
+local engine with degraded: true otherwise:
 
-- the overall deadline (REPLY_COACH_TIMEOUT_S) passes          -> 504 llm_timeout
+- the overall deadline (REPLY_COACH_TIMEOUT_S) or a call's timeout passes -> 504 llm_timeout
 - connection refused, 429 or 5xx after retries, every fallback
-  model failed, bad credentials, unknown model                  -> 503 llm_unavailable (+ Retry-After on 429)
-- empty, truncated, malformed or wrong-schema output, twice     -> 502 llm_bad_output
+  model failed, bad credentials, unknown model, the breaker is open     -> 503 llm_unavailable (+ Retry-After)
+- empty, truncated, malformed or wrong-schema output on every attempt   -> 502 llm_bad_output
 """
 
 import asyncio
@@ -25,20 +31,28 @@ from pydantic import ValidationError
 from api.engines.llm_checks import (
     MAX_MODEL_CRITIQUES,
     PROMPT_VERSION,
+    AnswerContext,
     CoachAnswer,
     ModelCritique,
     cache_key,
+    checked_replacements,
     coach_messages,
     complete_critiques,
     model_critiques,
-    repair_messages,
-    rewrite_problems,
 )
 from api.engines.local import coach_locally
-from api.engines.response import critique_from_finding, response_id
+from api.engines.response import critique_from_finding, critiques_with_fixes, response_id
 from api.engines.rewrite import local_rewrite
-from api.judge import ScoredDraft, model_finding, score_draft
-from api.llm_client import LlmBadOutput, LlmError, LlmUsage, complete_structured, stream_structured
+from api.judge import model_finding, score_draft
+from api.llm_client import (
+    LlmBadOutput,
+    LlmError,
+    LlmTimeout,
+    LlmUnavailable,
+    LlmUsage,
+    StreamPart,
+    answer_loop,
+)
 from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, Critique, EngineInfo, Rewrite, Usage
 from api.settings import Settings
 
@@ -76,131 +90,195 @@ class ResponseCache:
         return len(self._entries)
 
 
+class CircuitBreaker:
+    """Opens after `failures` model requests in a row failed (unreachable, 5xx, timeout); while open,
+    requests skip the model at once. After `cooldown_s` one request probes the model again: its
+    success closes the breaker, its failure opens it for another cooldown."""
+
+    def __init__(self, failures: int, cooldown_s: float) -> None:
+        self.threshold = failures
+        self.cooldown_s = cooldown_s
+        self.failures = 0
+        self.opened_at: float | None = None
+        self.probing = False
+
+    def allows(self) -> bool:
+        """Whether this request may call the model (taking the probe when the cooldown is over)."""
+        if self.threshold <= 0 or self.opened_at is None:
+            return True
+        if not self.probing and time.monotonic() - self.opened_at >= self.cooldown_s:
+            self.probing = True
+            return True
+        return False
+
+    def retry_after(self) -> float:
+        if self.opened_at is None:
+            return 0.0
+        return max(0.0, self.cooldown_s - (time.monotonic() - self.opened_at))
+
+    def succeeded(self) -> None:
+        self.failures, self.opened_at, self.probing = 0, None, False
+
+    def failed(self) -> None:
+        self.failures += 1
+        self.probing = False
+        if self.threshold > 0 and self.failures >= self.threshold:
+            self.opened_at = time.monotonic()
+
+    def abandoned(self) -> None:
+        """A request that took the probe ended without a verdict (e.g. the client left)."""
+        self.probing = False
+
+
 class LlmEngine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.cache = ResponseCache(settings.cache_size, settings.cache_ttl_s)
+        self.breakers: dict[str, CircuitBreaker] = {}
+
+    def breaker(self, model: str) -> CircuitBreaker:
+        if model not in self.breakers:
+            self.breakers[model] = CircuitBreaker(self.settings.breaker_failures, self.settings.breaker_cooldown_s)
+        return self.breakers[model]
 
     async def coach(self, request: CoachRequest, model: str | None, strict: bool) -> CoachResponse:
-        started = time.perf_counter()
-        model = model or self.settings.model
-        if not model:
-            return self._failed(request, LlmError("No model is configured on this server."), strict)
-        key = cache_key(request, model)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return _from_cache(cached, started)
-        messages = coach_messages(request)
-        call = asyncio.create_task(complete_structured(
-            model, messages, CoachAnswer, settings=self.settings, timeout_s=self.settings.timeout_s,
-            fallbacks=self._fallbacks(model),
-        ))
-        try:
-            # Scoring the draft takes a millisecond or two; on the event loop it costs less than the
-            # hand-off to a thread would, which matters with hundreds of requests in flight.
-            scored = score_draft(request.draft, request.context or CoachContext())
-            answer, usage = await call
-        except LlmError as error:
-            return self._failed(request, error, strict)
-        finally:
-            call.cancel()
-        response = await self._checked_response(request, scored, messages, answer, usage, started)
-        if not response.engine.degraded:
-            self.cache.put(key, response)
-        return response
+        """The /v1/coach body: the last event of the same events coach_stream yields (without streaming)."""
+        async for name, data in self._events(request, model, strict, stream=False):
+            if name == "result":
+                return data
+            if name == "error":
+                raise data
+        raise LlmBadOutput("The model's answer ended without a result.")
 
-    async def coach_stream(self, request: CoachRequest, model: str | None, strict: bool) -> AsyncIterator[StreamEvent]:
+    def coach_stream(self, request: CoachRequest, model: str | None, strict: bool) -> AsyncIterator[StreamEvent]:
         """Events: 'local' at once, a 'critique' per model critique as it arrives, 'rewrite', then 'result'.
 
         The 'result' event carries the /v1/coach body and is the one to trust: critiques streamed
-        before a repair retry may differ from it. With strict, a failure ends the stream with 'error'.
+        before a re-ask may differ from it. With strict, a failure ends the stream with 'error'.
         """
+        return self._events(request, model, strict, stream=True)
+
+    async def _events(self, request: CoachRequest, model: str | None, strict: bool,
+                      stream: bool) -> AsyncIterator[StreamEvent]:
         started = time.perf_counter()
         model = model or self.settings.model
-        context = request.context or CoachContext()
-        scored = score_draft(request.draft, context)
-        local = [critique_from_finding(f) for f in scored.findings]
-        yield "local", {"scores": scored.scores, "critiques": local}
-        if not model:
-            yield self._failed_event(request, LlmError("No model is configured on this server."), strict)
-            return
-        key = cache_key(request, model)
-        cached = self.cache.get(key)
-        if cached is not None:
-            response = _from_cache(cached, started)
-            for critique in response.critiques:
-                if critique.rule.endswith(".llm"):
-                    yield "critique", critique
-            if response.rewrite:
-                yield "rewrite", response.rewrite
-            yield "result", response
-            return
-        messages = coach_messages(request)
-        buffer = ""
-        sent: list[Critique] = []
-        seen = 0
-        answer: CoachAnswer | None = None
-        usage = LlmUsage()
+        checks = AnswerContext(request)
+        key = cache_key(request, model) if model else ""
+        cached = self.cache.get(key) if model else None
+        breaker = self.breaker(model) if model else None
+        parts: asyncio.Queue[StreamPart | LlmError] = asyncio.Queue()
+        call = None
+        if model and cached is None and breaker is not None and breaker.allows():
+            # The model call starts first; scoring the draft on the event loop meanwhile costs less
+            # than a hand-off to a thread, which matters with hundreds of requests in flight.
+            call = asyncio.create_task(self._ask(model, request, checks, stream, parts))
+        verdict_given = False
         try:
-            async for part in stream_structured(
-                model, messages, CoachAnswer, settings=self.settings, timeout_s=self.settings.timeout_s,
-                fallbacks=self._fallbacks(model),
-            ):
+            scored = checks.scored_draft()
+            local = [critique_from_finding(f) for f in scored.findings]
+            yield "local", {"scores": scored.scores,
+                            "critiques": critiques_with_fixes(request.draft, scored, request.context)}
+            if not model:
+                yield self._failed_event(request, LlmError("No model is configured on this server."), strict)
+                return
+            if cached is not None:
+                response = _from_cache(cached, started)
+                for critique in response.critiques:
+                    if critique.rule.endswith(".llm"):
+                        yield "critique", critique
+                if response.rewrite:
+                    yield "rewrite", response.rewrite
+                yield "result", response
+                return
+            if call is None:
+                wait = breaker.retry_after() if breaker else 0.0
+                error = LlmUnavailable(f"The model failed {self.settings.breaker_failures} requests in a row; it is "
+                                       f"tried again in {wait:.0f} s.", retry_after=wait)
+                yield self._failed_event(request, error, strict)
+                return
+            buffer = ""
+            seen = 0
+            sent: list[Critique] = []
+            while True:
+                part = await parts.get()
+                if isinstance(part, LlmError):
+                    if breaker is not None:
+                        breaker.failed() if isinstance(part, LlmUnavailable | LlmTimeout) else breaker.succeeded()
+                    verdict_given = True
+                    yield self._failed_event(request, part, strict)
+                    return
+                if part.retrying is not None:
+                    buffer, seen = "", 0  # the re-asked answer streams from its start
                 if part.text:
                     buffer += part.text
                     items = complete_critiques(buffer)
                     for index, item in enumerate(items[seen:], start=seen):
                         critique = _streamed_critique(request.draft, item, index, [*local, *sent])
-                        if critique is not None:
+                        if critique is not None and all(c.id != critique.id for c in sent):
                             sent.append(critique)
                             yield "critique", critique
                     seen = len(items)
                 if part.answer is not None:
-                    answer = part.answer  # type: ignore[assignment]
-                    usage = part.usage or usage
+                    break
+            if breaker is not None:
+                breaker.succeeded()
+            verdict_given = True
+            response = self._checked_response(request, checks, part.answer, part.usage or LlmUsage(), started)  # type: ignore[arg-type]
+            if not response.engine.degraded:
+                self.cache.put(key, response)
+            if response.rewrite:
+                yield "rewrite", response.rewrite
+            yield "result", response
+        finally:
+            if call is not None:
+                call.cancel()
+                if breaker is not None and not verdict_given:
+                    breaker.abandoned()
+
+    async def _ask(self, model: str, request: CoachRequest, checks: AnswerContext, stream: bool,
+                   parts: "asyncio.Queue[StreamPart | LlmError]") -> None:
+        """Runs the answer loop, passing each part (or the error that ended it) to the queue."""
+        try:
+            async for part in answer_loop(
+                model, coach_messages(request), CoachAnswer, settings=self.settings,
+                timeout_s=self.settings.timeout_s, fallbacks=self._fallbacks(model), context=checks, stream=stream,
+            ):
+                parts.put_nowait(part)
         except LlmError as error:
-            yield self._failed_event(request, error, strict)
-            return
-        if answer is None:
-            yield self._failed_event(request, LlmBadOutput("The model's stream ended without an answer."), strict)
-            return
-        response = await self._checked_response(request, scored, messages, answer, usage, started)
-        if not response.engine.degraded:
-            self.cache.put(key, response)
-        if response.rewrite:
-            yield "rewrite", response.rewrite
-        yield "result", response
+            parts.put_nowait(error)
+        except Exception as error:  # a bug or an unexpected provider reply must still end the request
+            parts.put_nowait(LlmUnavailable(f"The model call failed ({type(error).__name__})."))
 
     def _fallbacks(self, model: str) -> list[str]:
         return [m for m in self.settings.fallback_models if m != model]
 
-    async def _checked_response(
-        self, request: CoachRequest, scored: ScoredDraft, messages: list[dict], answer: CoachAnswer,
-        usage: LlmUsage, started: float,
-    ) -> CoachResponse:
+    def _checked_response(self, request: CoachRequest, checks: AnswerContext, answer: CoachAnswer,
+                          usage: LlmUsage, started: float) -> CoachResponse:
         context = request.context or CoachContext()
         options = request.options or CoachOptions()
+        scored = checks.scored_draft()
         local = [critique_from_finding(f) for f in scored.findings]
         located = model_critiques(request.draft, answer.critiques, local)
         if located:
             # One judge: the model's critiques count in the statuses, the grace score and the verdict.
             scored = score_draft(request.draft, context, extra_findings=[model_finding(c) for c in located])
-        critiques = [critique_from_finding(f) for f in scored.findings]
+        # The answer loop re-asked for replacements that failed these checks; any still failing are dropped.
+        proposed = {c.id: checked_replacements(checks, c) for c in located if c.replacements}
+        critiques = critiques_with_fixes(request.draft, scored, context, proposed)
         rewrite = None
         reason = None
         if options.rewrite:
             text = answer.rewrite
-            scored_rewrite = score_draft(text, context) if text and text.strip() else None
-            problems = rewrite_problems(text, request, scored.scores.overall, scored_rewrite)
-            if problems:
-                text, scored_rewrite, problems = await self._retry_rewrite(
-                    request, scored, messages, answer, problems, usage, started
-                )
-            if problems or text is None or scored_rewrite is None:
+            problems = checks.rewrite_problems(text)
+            if problems or not text:
                 text = local_rewrite(request.draft, context, scored.findings)
                 scored_rewrite = score_draft(text, context)
-                reason = "The model's rewrite failed the server's checks twice (" + problems[0].rstrip(".") + \
-                    "); the rewrite is the local engine's."
+                attempts = self.settings.answer_retries + 1
+                reason = (f"The model's rewrite failed the server's checks after {attempts} "
+                          f"attempt{'s' if attempts > 1 else ''} ({problems[0].rstrip('.')}); "
+                          "the rewrite is the local engine's.")
+            else:
+                scored_rewrite = checks.score_rewrite(text)
             rewrite = Rewrite(text=text, scores=scored_rewrite.scores)
         return CoachResponse(
             id=response_id(),
@@ -211,35 +289,19 @@ class LlmEngine:
                               degraded=reason is not None, reason=reason),
             usage=Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
                         cost_usd=usage.cost_usd, latency_ms=round((time.perf_counter() - started) * 1000, 3)),
+            summary=answer.summary.strip() or None,
         )
-
-    async def _retry_rewrite(
-        self, request: CoachRequest, scored: ScoredDraft, messages: list[dict], answer: CoachAnswer,
-        problems: list[str], usage: LlmUsage, started: float,
-    ) -> tuple[str | None, ScoredDraft | None, list[str]]:
-        """One more model call listing what was wrong with the rewrite; the new rewrite, its scores and problems."""
-        remaining = self.settings.timeout_s - (time.perf_counter() - started)
-        if remaining <= 0.05:
-            return None, None, problems
-        try:
-            retried, retry_usage = await complete_structured(
-                usage.model or self.settings.model or "", repair_messages(messages, answer, problems), CoachAnswer,
-                settings=self.settings, timeout_s=remaining,
-            )
-        except LlmError:
-            return None, None, problems
-        usage.prompt_tokens += retry_usage.prompt_tokens
-        usage.completion_tokens += retry_usage.completion_tokens
-        if retry_usage.cost_usd is not None:
-            usage.cost_usd = (usage.cost_usd or 0.0) + retry_usage.cost_usd
-        text = retried.rewrite
-        scored_rewrite = score_draft(text, request.context or CoachContext()) if text and text.strip() else None
-        return text, scored_rewrite, rewrite_problems(text, request, scored.scores.overall, scored_rewrite)
 
     def _failed(self, request: CoachRequest, error: LlmError, strict: bool) -> CoachResponse:
         if strict:
             raise error
-        return coach_locally(request, degraded_reason=f"{error.message} The local engine answered instead.")
+        response = coach_locally(request, degraded_reason=f"{error.message} The local engine answered instead.")
+        if error.usage is not None and error.usage.calls:
+            # The model's failed attempts were paid for: the local answer reports them.
+            response.usage.prompt_tokens = error.usage.prompt_tokens
+            response.usage.completion_tokens = error.usage.completion_tokens
+            response.usage.cost_usd = error.usage.cost_usd
+        return response
 
     def _failed_event(self, request: CoachRequest, error: LlmError, strict: bool) -> StreamEvent:
         """The stream's last event: the local answer, or with strict the error itself."""
@@ -262,4 +324,5 @@ def _streamed_critique(draft: str, item: dict, index: int, earlier: list[Critiqu
     if index >= MAX_MODEL_CRITIQUES:
         return None
     kept = model_critiques(draft, [parsed], earlier, first_index=index)
-    return kept[0] if kept else None
+    # The model's replacements are checked with the whole answer; the result event carries them.
+    return kept[0].model_copy(update={"replacements": []}) if kept else None

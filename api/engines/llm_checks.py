@@ -3,10 +3,12 @@
 import hashlib
 import json
 import re
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from api.engines.response import critique_from_finding
 from api.engines.rewrite import _NOT_A_LETTER
 from api.judge import ScoredDraft, score_draft
 from api.judge.text.invented import invented_names, invented_numbers
@@ -15,9 +17,26 @@ from api.judge.text.sentences import matching_copy
 from api.llm_client import load_prompt
 from api.schemas import MAX_DRAFT_CHARS, CoachContext, CoachOptions, CoachRequest, Critique, Severity
 
-PROMPT_VERSION = "coach-v1"
-PROMPT_DIR = "coach/v1"
+PROMPT_VERSION = "coach-v3"
+PROMPT_DIR = "coach/v3"
 MAX_MODEL_CRITIQUES = 8
+MAX_MODEL_REPLACEMENTS = 3
+# Length limits of the answer's free-text fields: a model that loops is stopped by the server's
+# grammar where it compiles the schema (llama.cpp), and its answer re-asked everywhere else.
+MAX_SUMMARY_CHARS = 300
+MAX_QUOTE_CHARS = 300
+MAX_MESSAGE_CHARS = 400
+MAX_SUGGESTION_CHARS = 400
+MAX_REPLACEMENT_CHARS = 400
+MAX_REWRITE_CHARS = 3000
+# A context name the rewrite check may demand looks like a name: short, one line, letters only.
+MAX_NAME_CHARS = 60
+MAX_NAME_WORDS = 5
+_NAME_SHAPE = re.compile(r"[^\W\d_]+(?:[ .'\u2019-]{1,2}[^\W\d_]+)*\.?")
+_NOT_IN_A_NAME = frozenset(
+    "ignore system instruction instructions prompt override assistant disregard previous rules user "
+    "developer answer output respond".split()
+)
 
 AnswerPrinciple = Literal[
     "reputation", "door_open", "resilience", "feedback", "networking", "confidence", "tone", "readability"
@@ -31,40 +50,112 @@ class ModelCritique(BaseModel):
         "critical: would burn the bridge."
     )
     quote: str | None = Field(
+        max_length=MAX_QUOTE_CHARS,
         description="The shortest phrase copied character for character from the draft that shows the "
-        "problem; null when the critique is about something the draft lacks."
+        "problem; null when the critique is about something the draft lacks.",
     )
-    message: str = Field(description="One or two sentences to the candidate saying what the problem is and why.")
-    suggestion: str | None = Field(description="A concrete change or replacement wording; null if none.")
+    message: str = Field(
+        max_length=MAX_MESSAGE_CHARS,
+        description="One or two sentences to the candidate saying what the problem is and why.",
+    )
+    suggestion: str | None = Field(
+        max_length=MAX_SUGGESTION_CHARS, description="A concrete change or replacement wording; null if none."
+    )
+    replacements: list[Annotated[str, Field(max_length=MAX_REPLACEMENT_CHARS)]] = Field(
+        default_factory=list,
+        description="Texts that could replace the quote word for word in the draft, best first: a calmer wording "
+        "that keeps the candidate's voice and facts, or \"\" to delete it. Empty when the quote is null.",
+    )
+
+
+@dataclass
+class AnswerContext:
+    """What the model's answer is checked against: the request and its scored draft.
+
+    The draft is scored once, and rewrites and replaced drafts scored while checking are kept, so the
+    engine does not score the same texts again.
+    """
+
+    request: CoachRequest
+    _scored: ScoredDraft | None = None
+    scored_rewrites: dict[str, ScoredDraft] = field(default_factory=dict)
+
+    def scored_draft(self) -> ScoredDraft:
+        if self._scored is None:
+            self._scored = score_draft(self.request.draft, self.request.context or CoachContext())
+        return self._scored
+
+    def score_rewrite(self, text: str) -> ScoredDraft:
+        if text not in self.scored_rewrites:
+            self.scored_rewrites[text] = score_draft(text, self.request.context or CoachContext())
+        return self.scored_rewrites[text]
+
+    def rewrite_problems(self, text: str | None) -> list[str]:
+        scored = self.score_rewrite(text) if text and text.strip() else None
+        return rewrite_problems(text, self.request, self.scored_draft().scores.overall, scored)
+
+    def replacement_problems(self, critiques: list[ModelCritique]) -> list[str]:
+        """Why replacements of the critiques that will be shown cannot be offered (one line each)."""
+        local = [critique_from_finding(f) for f in self.scored_draft().findings]
+        problems = []
+        for critique in model_critiques(self.request.draft, critiques, local):
+            for replacement in critique.replacements:
+                problem = replacement_problem(self, critique, replacement)
+                if problem:
+                    problems.append(f'The replacement "{replacement}" for the quote "{critique.quote}" {problem}.')
+        return problems
 
 
 class CoachAnswer(BaseModel):
-    summary: str = Field(description="One line on how the draft comes across overall.")
-    critiques: list[ModelCritique] = Field(description="Most severe first; at most eight; may be empty.")
-    rewrite: str | None = Field(
-        description="The whole reply rewritten in the target style, keeping the candidate's voice, names and "
-        "facts; null when no rewrite was asked for."
+    summary: str = Field(max_length=MAX_SUMMARY_CHARS, description="One line on how the draft comes across overall.")
+    critiques: list[ModelCritique] = Field(
+        max_length=MAX_MODEL_CRITIQUES, description="Most severe first; at most eight; may be empty."
     )
+    rewrite: str | None = Field(
+        max_length=MAX_REWRITE_CHARS,
+        description="The whole reply rewritten in the target style, keeping the candidate's voice, names and "
+        "facts; null when no rewrite was asked for.",
+    )
+
+    def problems(self, context: AnswerContext) -> list[str]:
+        """What the server's checks find wrong with this answer for this request (the answer loop re-asks)."""
+        problems = [
+            f"Critique {index + 1} quotes text that is not in the draft; copy the quote character for character "
+            "from the draft, or use null."
+            for index, item in enumerate(self.critiques)
+            if item.quote and item.quote.strip() and find_quote_span(context.request.draft, item.quote) is None
+        ]
+        problems += context.replacement_problems(self.critiques)
+        if (context.request.options or CoachOptions()).rewrite:
+            problems += context.rewrite_problems(self.rewrite)
+        return problems
 
 
 def coach_messages(request: CoachRequest) -> list[dict]:
-    """The system and user messages for a coach request; the draft sits between unforgeable markers."""
+    """The system and user messages for a coach request.
+
+    Everything the client sent (context fields, the received message, the draft) sits between markers
+    carrying a code derived from all of it, so no field can contain its own end marker.
+    """
     context = request.context or CoachContext()
     options = request.options or CoachOptions()
     received = context.received_message or ""
-    # The marker is derived from the texts it encloses, so the texts cannot contain their own end marker.
-    marker = hashlib.sha256(f"{request.draft}\x00{received}".encode()).hexdigest()[:16]
 
     def shown(value: object) -> str:
+        # One line each: a field cannot start a line of its own that looks like part of the prompt.
         return "(unknown)" if value is None else " ".join(str(value).split())
 
+    fields = {
+        "recipient_name": shown(context.recipient_name),
+        "sender_name": shown(context.sender_name),
+        "company": shown(context.company),
+        "role": shown(context.role),
+        "ask_for_feedback": shown(context.ask_for_feedback),
+    }
+    marker = hashlib.sha256("\x00".join([request.draft, received, *fields.values()]).encode()).hexdigest()[:16]
     rewrite_prompt = "rewrite_wanted.md" if options.rewrite else "rewrite_skipped.md"
     user = load_prompt(f"{PROMPT_DIR}/user.md").substitute(
-        recipient_name=shown(context.recipient_name),
-        sender_name=shown(context.sender_name),
-        company=shown(context.company),
-        role=shown(context.role),
-        ask_for_feedback=shown(context.ask_for_feedback),
+        **fields,
         received_message=received or "(not given)",
         draft=request.draft,
         marker=marker,
@@ -73,16 +164,6 @@ def coach_messages(request: CoachRequest) -> list[dict]:
     return [
         {"role": "system", "content": load_prompt(f"{PROMPT_DIR}/system.md").template},
         {"role": "user", "content": user},
-    ]
-
-
-def repair_messages(messages: list[dict], answer: CoachAnswer, problems: list[str]) -> list[dict]:
-    """The conversation again, with the model's answer and what the server found wrong with it."""
-    listed = "\n".join(f"- {p}" for p in problems)
-    return [
-        *messages,
-        {"role": "assistant", "content": answer.model_dump_json()},
-        {"role": "user", "content": load_prompt(f"{PROMPT_DIR}/repair.md").substitute(problems=listed)},
     ]
 
 
@@ -146,6 +227,7 @@ def located_critique(draft: str, item: ModelCritique, index: int,
         quote=draft[start:end] if span else None,
         start=start,
         end=end,
+        replacements=list(item.replacements[:MAX_MODEL_REPLACEMENTS]) if span else [],
     )
 
 
@@ -192,17 +274,89 @@ def rewrite_problems(rewrite: str | None, request: CoachRequest, draft_overall: 
     numbers = invented_numbers(rewrite, sources)
     if numbers:
         problems.append("The rewrite adds numbers that were not given: " + ", ".join(numbers) + ".")
-    dropped = [n for n in given_names(request) if n.lower() not in rewrite.lower()]
+    # The names are said by where they came from, never echoed: a name is data the client sent.
+    dropped = [where for where, name in given_names(request) if name.lower() not in rewrite.lower()]
     if dropped:
-        problems.append("The rewrite leaves out names the candidate used: " + ", ".join(dropped) + ".")
+        problems.append("The rewrite leaves out " + ", ".join(dict.fromkeys(dropped)) + ".")
     return problems
 
 
-def given_names(request: CoachRequest) -> list[str]:
-    """Names the rewrite must keep: from the context, and the draft's own greeting and signature."""
+def checked_replacements(context: AnswerContext, critique: Critique) -> list[str]:
+    """The model's replacements for a located quote that pass the checks its rewrite must pass.
+
+    A replacement that fails is dropped (the span then gets the local engine's fix); the answer
+    loop has already re-asked the model with the reasons (AnswerContext.replacement_problems).
+    """
+    kept: list[str] = []
+    for replacement in critique.replacements:
+        if replacement in kept or replacement_problem(context, critique, replacement) is not None:
+            continue
+        kept.append(replacement)
+    return kept
+
+
+def replacement_problem(context: AnswerContext, critique: Critique, replacement: str) -> str | None:
+    """Why one replacement cannot be offered, as the end of a sentence; None when it can.
+
+    Put in place of the quote, it must leave a letter that scores no worse than the draft, nothing
+    the judge flags where it stands, no markup or instructions, and no name or number that was not given.
+    """
+    if critique.start is None or critique.end is None:
+        return "has no quote in the draft to replace"
+    if replacement == critique.quote:
+        return "is the quote itself"
+    if len(replacement) > 2 * len(critique.quote or "") + 200:
+        return "is much longer than the quote"
+    request = context.request
+    given = request.context or CoachContext()
+    draft = request.draft
+    text = draft[:critique.start] + replacement + draft[critique.end:]
+    if not text.strip():
+        return "would leave an empty letter"
+    if _NOT_A_LETTER.search(replacement):
+        return "contains text that does not belong in a letter (instructions, markup or code)"
+    sources = "\n".join(
+        v for v in (draft, given.received_message, given.recipient_name, given.sender_name,
+                    given.company, given.role) if v
+    )
+    if invented_names(text, sources) or invented_numbers(replacement, sources):
+        return "adds a name or number that was not given"
+    scored = context.score_rewrite(text)
+    if scored.scores.overall < context.scored_draft().scores.overall:
+        return "makes the letter score lower than the draft"
+    new_end = critique.start + len(replacement)
+    if any(f.severity != "info" and f.start is not None and f.start < new_end + 1 and critique.start - 1 < f.end
+           for f in scored.findings):
+        return "still breaks a principle where it stands"
+    return None
+
+
+def given_names(request: CoachRequest) -> list[tuple[str, str]]:
+    """Names the rewrite must keep, each with where it came from: the context (only values that look
+    like a name), and the draft's own greeting and signature."""
     context = request.context or CoachContext()
-    names = [context.recipient_name, context.sender_name, greeting_name(request.draft), signature_name(request.draft)]
-    return list(dict.fromkeys(" ".join(n.split()) for n in names if n and n.strip()))
+    sources = [
+        ("the recipient name given in the context", context.recipient_name),
+        ("the candidate name given in the context", context.sender_name),
+        ("the name the draft greets", greeting_name(request.draft)),
+        ("the name the draft is signed with", signature_name(request.draft)),
+    ]
+    names: dict[str, str] = {}
+    for where, name in sources:
+        if name and plausible_name(name):
+            names.setdefault(" ".join(name.split()), where)
+    return [(where, name) for name, where in names.items()]
+
+
+def plausible_name(value: str) -> bool:
+    """Whether a given name looks like a person's name: short, one line, letters, no instructions."""
+    text = value.strip()
+    if not text or len(text) > MAX_NAME_CHARS or "\n" in text or "\r" in text:
+        return False
+    words = text.split()
+    if len(words) > MAX_NAME_WORDS or not _NAME_SHAPE.fullmatch(" ".join(words)):
+        return False
+    return not any(word.lower().strip(".'\u2019-") in _NOT_IN_A_NAME for word in words)
 
 
 def cache_key(request: CoachRequest, model: str) -> str:

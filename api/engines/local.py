@@ -2,7 +2,7 @@
 
 import time
 
-from api.engines.response import critique_from_finding, response_id
+from api.engines.response import critiques_with_fixes, response_id
 from api.engines.rewrite import local_rewrite
 from api.judge import score_draft
 from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, EngineInfo, Rewrite, Usage
@@ -26,7 +26,7 @@ def coach_locally(request: CoachRequest, degraded_reason: str | None = None) -> 
     return CoachResponse(
         id=response_id(),
         scores=scored.scores,
-        critiques=[critique_from_finding(f) for f in scored.findings],
+        critiques=critiques_with_fixes(request.draft, scored, context),
         rewrite=rewrite,
         engine=EngineInfo(name="local", degraded=degraded_reason is not None, reason=degraded_reason),
         usage=Usage(latency_ms=round((time.perf_counter() - started) * 1000, 3)),

@@ -1,9 +1,11 @@
 """The pieces of a response every engine shares."""
 
 import uuid
+from collections.abc import Mapping
 
-from api.judge import Finding
-from api.schemas import Critique
+from api.engines.fixes import with_replacements
+from api.judge import Finding, ScoredDraft
+from api.schemas import CoachContext, Critique
 
 
 def response_id() -> str:
@@ -24,3 +26,11 @@ def critique_from_finding(finding: Finding) -> Critique:
         end=finding.end,
     )
 
+
+
+def critiques_with_fixes(
+    draft: str, scored: ScoredDraft, context: CoachContext | None, proposed: Mapping[str, list[str]] | None = None,
+) -> list[Critique]:
+    """The findings of a scored draft as critiques, each span with its one-click fixes."""
+    critiques = [critique_from_finding(f) for f in scored.findings]
+    return with_replacements(draft, critiques, context, scored.scores.overall, proposed)

@@ -34,6 +34,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     raw_body: str | None = None
     usage: tuple[int, int] | None = None
+    served_model: str | None = None  # the model name the server reports; default: the one asked for
 
     @classmethod
     def json(cls, answer: Any, **kwargs: Any) -> "Reply":
@@ -120,7 +121,7 @@ class FakeOpenAI:
         )
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                  "total_tokens": prompt_tokens + completion_tokens}
-        model = body.get("model", "fake")
+        model = reply.served_model or body.get("model", "fake")
         if body.get("stream"):
             chunks = reply.chunks if reply.chunks is not None else [content[i:i + 40] for i in range(0, len(content), 40)]
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))

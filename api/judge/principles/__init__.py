@@ -6,6 +6,10 @@ patterns of api/judge/text/letter.py, which the rewrite and the name finder shar
 `readability.toml` holds rules that sit beside the six. Entry ids are stable dotted ids
 (`reputation.sarcasm`) and start with the file's name.
 
+A `[[breaks]]` entry may carry `replacements`, calmer sentences that can stand in for the one it
+flags (best first), or a `fix` naming how its span is mended; otherwise its one-click fix deletes
+the offending sentence (api/engines/fixes.py).
+
 Tags say what a finding or signal means to the rest of the judge, which reads them instead of ids:
 
 - hostile, anxious, passive_aggressive, cold: the tone's hostility, anxiety and label;
@@ -26,6 +30,9 @@ from typing import Any, get_args
 
 from api.schemas import PrincipleId
 
+# How a critique's one-click fixes are made when the entry has no calmer wordings of its own (see
+# api/engines/fixes.py): calm_case writes shouting in sentence case, split cuts a long sentence in two.
+FIXES = ("calm_case", "split")
 KINDS = ("pattern", "sentence_function", "draft_function", "derived", "sentence_model")
 RULE_TAGS = frozenset({
     "hostile", "anxious", "passive_aggressive", "cold", "not_accepting", "burns_bridges", "about_form", "rewrite_drops",
@@ -73,6 +80,11 @@ def _checked(entry: dict[str, Any], file: str, section: str) -> dict[str, Any]:
             problems.append("a pattern entry needs patterns")
         if entry.get("kind") in ("sentence_function", "draft_function", "derived") and not entry.get("function"):
             problems.append("a function entry needs function")
+        replacements = entry.get("replacements", [])
+        if not isinstance(replacements, list) or not all(isinstance(r, str) and r.strip() for r in replacements):
+            problems.append("replacements must be a list of calmer wordings (non-empty strings)")
+        if entry.get("fix") is not None and entry["fix"] not in FIXES:
+            problems.append(f"fix must be one of {FIXES}")
     elif not entry.get("patterns") and entry.get("letter") not in ("greeting", "sign_off"):
         problems.append("a signal needs patterns, or letter = 'greeting' or 'sign_off'")
     if problems:
