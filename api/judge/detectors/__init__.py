@@ -16,6 +16,7 @@ from api.judge.detectors.rules import (
 )
 from api.judge.detectors.sentence_model import sentence_model
 from api.judge.principles import BREAKS_ENTRIES, PRINCIPLES_BY_ID
+from api.judge.text import letter
 from api.judge.text.draft import Draft
 from api.judge.text.memo import sentence_reading
 from api.judge.text.prefilter import PatternSet
@@ -64,8 +65,20 @@ def model_doubts(draft: Draft) -> list[Span]:
 
 def _sentence_model_spans(draft: Draft, rule: Rule) -> list[Span]:
     threshold = rule.threshold if rule.threshold is not None else sentence_model().warning_at
-    return [s for s, reading in zip(draft.sentences, sentence_readings(draft), strict=True)
+    return [_without_greeting(draft, s) for s, reading in zip(draft.sentences, sentence_readings(draft), strict=True)
             if reading.get(rule.principle, 0.0) >= threshold]
+
+
+def _without_greeting(draft: Draft, sentence: Span) -> Span:
+    """The sentence without a greeting that opens it ("Hi Dana, you wasted my time."): the greeting
+    is not what offends, and a fix must keep it."""
+    opening = letter.greeting(sentence.text)
+    if opening is None or not sentence.text[opening.end:].strip():
+        return sentence
+    start = sentence.start + opening.end
+    while draft.text[start].isspace():
+        start += 1
+    return draft.span(start, sentence.end)
 
 
 def _detector(entry: dict) -> Callable:
