@@ -71,7 +71,8 @@ class CoachService:
 
     async def _local_stream(self, request: CoachRequest) -> AsyncIterator[tuple[str, Any]]:
         response = await self.local.coach(request)
-        yield "local", {"scores": response.scores, "critiques": response.critiques}
+        yield "local", {"scores": response.scores, "critiques": response.critiques,
+                        "critiques_omitted": response.critiques_omitted}
         if response.rewrite:
             yield "rewrite", response.rewrite
         yield "result", response

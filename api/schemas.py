@@ -6,6 +6,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_DRAFT_CHARS = 10_000
+# A response carries at most this many critiques of one rule, and this many in all (see critiques_omitted).
+MAX_CRITIQUES_PER_RULE = 10
+MAX_CRITIQUES = 50
 
 # The six principles of SPEC §1; their ids are part of the API (api/judge/principles has one file each).
 PrincipleId = Literal["reputation", "door_open", "resilience", "feedback", "networking", "confidence"]
@@ -151,6 +154,10 @@ class CoachResponse(BaseModel):
     id: str
     scores: Scores
     critiques: list[Critique]
+    critiques_omitted: int = Field(
+        0, ge=0, description=f"Critiques left out of this response: at most {MAX_CRITIQUES_PER_RULE} of one rule "
+        f"and {MAX_CRITIQUES} in all are sent. The scores count every one."
+    )
     rewrite: Rewrite | None
     engine: EngineInfo
     usage: Usage

@@ -34,8 +34,8 @@ from api.engines.llm_checks import (
     repair_messages,
     rewrite_problems,
 )
-from api.engines.local import coach_locally
-from api.engines.response import critique_from_finding, response_id
+from api.engines.local import coach_locally, score_off_loop
+from api.engines.response import capped_critiques, critique_from_finding, response_id
 from api.engines.rewrite import local_rewrite
 from api.judge import ScoredDraft, model_finding, score_draft
 from api.llm_client import LlmBadOutput, LlmError, LlmUsage, complete_structured, stream_structured
@@ -96,9 +96,9 @@ class LlmEngine:
             fallbacks=self._fallbacks(model),
         ))
         try:
-            # Scoring the draft takes a millisecond or two; on the event loop it costs less than the
-            # hand-off to a thread would, which matters with hundreds of requests in flight.
-            scored = score_draft(request.draft, request.context or CoachContext())
+            # Scoring a draft of usual length takes a millisecond or two; on the event loop it costs
+            # less than the hand-off to a thread would, which matters with hundreds of requests in flight.
+            scored = await score_off_loop(request.draft, request.context or CoachContext())
             answer, usage = await call
         except LlmError as error:
             return self._failed(request, error, strict)
@@ -118,9 +118,10 @@ class LlmEngine:
         started = time.perf_counter()
         model = model or self.settings.model
         context = request.context or CoachContext()
-        scored = score_draft(request.draft, context)
+        scored = await score_off_loop(request.draft, context)
         local = [critique_from_finding(f) for f in scored.findings]
-        yield "local", {"scores": scored.scores, "critiques": local}
+        shown, omitted = capped_critiques(scored.findings)
+        yield "local", {"scores": scored.scores, "critiques": shown, "critiques_omitted": omitted}
         if not model:
             yield self._failed_event(request, LlmError("No model is configured on this server."), strict)
             return
@@ -185,7 +186,7 @@ class LlmEngine:
         if located:
             # One judge: the model's critiques count in the statuses, the grace score and the verdict.
             scored = score_draft(request.draft, context, extra_findings=[model_finding(c) for c in located])
-        critiques = [critique_from_finding(f) for f in scored.findings]
+        critiques, omitted = capped_critiques(scored.findings)
         rewrite = None
         reason = None
         if options.rewrite:
@@ -206,6 +207,7 @@ class LlmEngine:
             id=response_id(),
             scores=scored.scores,
             critiques=critiques,
+            critiques_omitted=omitted,
             rewrite=rewrite,
             engine=EngineInfo(name="llm", model=usage.model, prompt_version=PROMPT_VERSION,
                               degraded=reason is not None, reason=reason),

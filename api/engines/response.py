@@ -1,9 +1,11 @@
 """The pieces of a response every engine shares."""
 
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 
 from api.judge import Finding
-from api.schemas import Critique
+from api.schemas import MAX_CRITIQUES, MAX_CRITIQUES_PER_RULE, Critique
 
 
 def response_id() -> str:
@@ -24,3 +26,20 @@ def critique_from_finding(finding: Finding) -> Critique:
         end=finding.end,
     )
 
+
+
+def capped_critiques(findings: Iterable[Finding]) -> tuple[list[Critique], int]:
+    """The critiques a response carries, most severe first as the findings come, at most
+    MAX_CRITIQUES_PER_RULE of one rule and MAX_CRITIQUES in all, and how many were left out.
+    A draft of thousands of lines or one huge sentence would otherwise answer with hundreds of
+    critiques; the scores still count every finding."""
+    kept: list[Critique] = []
+    per_rule: Counter[str] = Counter()
+    omitted = 0
+    for finding in findings:
+        if len(kept) >= MAX_CRITIQUES or per_rule[finding.rule] >= MAX_CRITIQUES_PER_RULE:
+            omitted += 1
+            continue
+        per_rule[finding.rule] += 1
+        kept.append(critique_from_finding(finding))
+    return kept, omitted

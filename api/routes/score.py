@@ -1,8 +1,8 @@
 from fastapi import APIRouter, Response
 
 from api.deps import JsonBody
+from api.engines.local import score_off_loop
 from api.errors_doc import ERROR_RESPONSES
-from api.judge import score_draft
 from api.schemas import ScoreRequest, Scores
 
 router = APIRouter(prefix="/v1", tags=["score"])
@@ -12,5 +12,5 @@ router = APIRouter(prefix="/v1", tags=["score"])
 async def score(request: ScoreRequest) -> Response:
     """Scores only: no model, no rewrite; fast enough for every pause in typing."""
     # Scores is already validated; serialising it directly skips FastAPI's second validation pass.
-    scores = score_draft(request.text, request.context).scores
+    scores = (await score_off_loop(request.text, request.context)).scores
     return Response(scores.model_dump_json(), media_type="application/json")

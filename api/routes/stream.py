@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["coach"])
 
 _STREAM_DESCRIPTION = """Server-sent events, in order:
 
-- `local`: `{scores, critiques}` from the local scorer, at once;
+- `local`: `{scores, critiques, critiques_omitted}` from the local scorer, at once;
 - `critique`: one model critique (a Critique) as it arrives, zero or more;
 - `rewrite`: `{text, scores}` once the rewrite has passed the server's checks;
 - `result`: exactly the body `POST /v1/coach` would return; or, instead, `error`: the error envelope
