@@ -13,7 +13,7 @@ from starlette.responses import Response
 from api.coaching import CoachService
 from api.errors import error_response, install_error_handlers
 from api.judge import prepare_scoring
-from api.limits import BodyLimitMiddleware
+from api.middleware import BodyLimitMiddleware, ResponseHeadersMiddleware, UnexpectedErrorMiddleware
 from api.routes import coach, health, principles, score, stream
 from api.settings import Settings, get_settings
 
@@ -56,12 +56,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (coach.router, stream.router, score.router, principles.router, health.router):
         app.include_router(router)
     install_error_handlers(app)
+    # The last added runs first: headers on every response, then CORS, so that every error below
+    # it (the 413 of an oversized body and the 500 of a bug included) carries CORS headers.
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
     if settings.cors_origins:
         app.add_middleware(
             EnvelopedCORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Content-Type", "Authorization"],
+            expose_headers=["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
+                            "RateLimit-Policy", "X-Request-Id"],
         )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ResponseHeadersMiddleware)
     return app

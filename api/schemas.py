@@ -1,6 +1,7 @@
 """The HTTP contract of SPEC §2: request and response bodies, shared by routes, engines and scoring."""
 
 import re
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -23,8 +24,17 @@ CritiquePrinciple = PrincipleId | Literal["tone", "readability"]
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+# Characters that show nothing: besides whitespace, format characters (zero-width spaces and
+# joiners, the byte-order mark, direction marks) and the blank letters some fonts draw as nothing.
+_BLANK_LETTERS = frozenset("\u2800\u3164\u115f\u1160\uffa0")
+
+
+def _is_blank(value: str) -> bool:
+    return all(c.isspace() or c in _BLANK_LETTERS or unicodedata.category(c) == "Cf" for c in value)
+
+
 def _readable_text(value: str) -> str:
-    if not value.strip():
+    if _is_blank(value):
         raise ValueError("must not be blank")
     if _CONTROL_CHARACTERS.search(value):
         raise ValueError("must not contain control characters")
@@ -50,7 +60,8 @@ ShortLine = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: true and false are the only booleans (0, 1 and "yes" are refused), strings are strings.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class CoachContext(StrictModel):

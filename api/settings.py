@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "REPLY_COACH_HOST"))
     port: int = Field(8000, ge=0, le=65535, validation_alias=AliasChoices("PORT", "REPLY_COACH_PORT"))
     max_body_bytes: int = Field(256_000, gt=0, description="Larger request bodies are refused with 413.")
+    body_timeout_s: float = Field(10.0, gt=0, description="A request body that takes longer to arrive is refused with 408.")
 
     @property
     def configured_models(self) -> list[str]:
@@ -50,3 +51,15 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def setting_name(loc: tuple) -> str:
+    """The environment variable a pydantic error location names, e.g. ("port",) -> PORT."""
+    field = str(loc[0]) if loc else ""
+    if not field:
+        return "a setting"
+    for name, info in Settings.model_fields.items():
+        aliases = info.validation_alias.choices if isinstance(info.validation_alias, AliasChoices) else []
+        if field == name or field in aliases:
+            return str(aliases[0]) if aliases else f"REPLY_COACH_{name.upper()}"
+    return field

@@ -30,9 +30,10 @@ def free_port() -> int:
 class LiveServer:
     """uvicorn in a thread, as `reply-coach serve` runs it, so the whole HTTP stack is exercised."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, app=None) -> None:
         self.port = free_port()
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
+        self.app = app or create_app(settings)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
                                 log_config=None, lifespan="on", access_log=True)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

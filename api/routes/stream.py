@@ -41,7 +41,7 @@ async def coach_stream(request: CoachRequest, service: CoachDep, settings: Setti
     return StreamingResponse(
         server_sent_events(events, http, settings.stream_keepalive_s),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers={"X-Accel-Buffering": "no"},  # and no-store, as every response (api.middleware)
     )
 
 
