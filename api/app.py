@@ -10,12 +10,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
+from api.access import AccessMiddleware
 from api.coaching import CoachService
 from api.errors import error_response, install_error_handlers
 from api.judge import prepare_scoring
-from api.middleware import BodyLimitMiddleware, ResponseHeadersMiddleware, UnexpectedErrorMiddleware
+from api.middleware import BodyLimitMiddleware, ResponseGuardMiddleware
 from api.routes import coach, health, principles, score, stream
 from api.settings import Settings, get_settings
+from api.shared_state import SharedState
 
 API_VERSION = "1.0.0"
 
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         warm_up = asyncio.create_task(app.state.coach_service.warm_up())
         yield
         warm_up.cancel()
+        await shared.close()
 
     app = FastAPI(
         title="Reply Coach",
@@ -51,15 +54,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Coaches a candidate's reply to a rejection email: scores, span-level critiques and a rewrite.",
         lifespan=lifespan,
     )
+    shared = SharedState(settings)
     app.state.settings = settings
-    app.state.coach_service = CoachService(settings)
+    app.state.shared = shared
+    app.state.coach_service = CoachService(settings, shared)
     for router in (coach.router, stream.router, score.router, principles.router, health.router):
         app.include_router(router)
     install_error_handlers(app)
-    # The last added runs first: headers on every response, then CORS, so that every error below
-    # it (the 413 of an oversized body and the 500 of a bug included) carries CORS headers.
-    app.add_middleware(UnexpectedErrorMiddleware)
+    # The last added runs first: CORS, then the headers of every response and the envelope of a
+    # bug, then keys and limits (a caller without a key uploads nothing), then the body's bounds;
+    # so every error (the 401, 413 and 429 of the middleware and a 500 included) carries CORS headers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
+    if settings.api_keys or settings.rate_limit:
+        app.add_middleware(AccessMiddleware, settings=settings, shared=shared)
+    app.add_middleware(ResponseGuardMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             EnvelopedCORSMiddleware,
@@ -69,5 +77,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
                             "RateLimit-Policy", "X-Request-Id"],
         )
-    app.add_middleware(ResponseHeadersMiddleware)
     return app

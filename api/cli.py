@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="start the HTTP API")
     serve.add_argument("--host", help="interface to listen on (default: HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default: REPLY_COACH_WORKERS or 1)")
 
     for name, help_text in (("coach", "score, critique and rewrite a draft"), ("score", "score a draft")):
         command = commands.add_parser(name, help=help_text)
@@ -40,11 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "serve":
-        return _serve(args.host, args.port)
+        return _serve(args.host, args.port, args.workers)
     return _coach_or_score(args)
 
 
-def _serve(host: str | None, port: int | None) -> int:
+def _serve(host: str | None, port: int | None, workers: int | None) -> int:
     import uvicorn
 
     from api.app import create_app
@@ -52,8 +53,19 @@ def _serve(host: str | None, port: int | None) -> int:
     settings = _settings_or_none()
     if settings is None:
         return 2
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="info", access_log=False)
+    workers = workers or settings.workers
+    if workers < 1:
+        print("reply-coach: --workers must be at least 1", file=sys.stderr)
+        return 2
+    # access_log off: a request line may carry nothing personal, but the app logs what it needs itself.
+    # Proxy headers are trusted from FORWARDED_ALLOW_IPS only (uvicorn's default: 127.0.0.1).
+    common = {"host": host or settings.host, "port": port or settings.port, "log_level": "info",
+              "access_log": False, "timeout_keep_alive": 5}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **common)
+    else:
+        # Each worker process builds its app from the same environment.
+        uvicorn.run("api.app:create_app", factory=True, workers=workers, **common)
     return 0
 
 

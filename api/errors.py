@@ -110,4 +110,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(CoachError, _coach_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    # Errors nothing here handles are answered by api.middleware.UnexpectedErrorMiddleware.
+    # Errors nothing here handles are answered by api.middleware.ResponseGuardMiddleware.

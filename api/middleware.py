@@ -85,31 +85,10 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
 _RESPONSE_HEADERS = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]
 
 
-class ResponseHeadersMiddleware:
-    """Adds the headers of _RESPONSE_HEADERS to every response that does not set them itself."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(header for header in _RESPONSE_HEADERS if header[0] not in present)
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class UnexpectedErrorMiddleware:
-    """The envelope for an error no handler caught, answered inside the CORS layer so an extension
-    can read it too. Only the error's type is logged, never the request."""
+class ResponseGuardMiddleware:
+    """Adds _RESPONSE_HEADERS to every response that does not set them itself, and answers an error
+    no handler caught with the envelope. It runs inside CORS, so an extension can read that 500 too;
+    only the error's type is logged, never the request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -120,16 +99,20 @@ class UnexpectedErrorMiddleware:
             return
         started = False
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(header for header in _RESPONSE_HEADERS if header[0] not in present)
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, guarded_send)
         except Exception as error:
             logger.error("unexpected error on %s %s: %s", scope.get("method"), scope.get("path"), type(error).__name__)
             if started:
                 raise
-            await send_error(send, 500, "internal_error", "Something went wrong on our side; please try again.")
+            await send_error(guarded_send, 500, "internal_error", "Something went wrong on our side; please try again.")

@@ -184,6 +184,8 @@ class PrincipleOut(BaseModel):
 class ReadyResponse(BaseModel):
     ready: bool
     engines: dict[str, bool] = Field(description="Which engines can serve a request now.")
+    redis: bool | None = Field(None, description="Whether the shared Redis answers; null when none is configured. "
+                               "When false the service still serves, with limits and cache kept per process.")
 
 
 class HealthResponse(BaseModel):

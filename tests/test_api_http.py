@@ -67,7 +67,7 @@ def test_healthz(client):
 def test_readyz_reports_local_ready_and_llm_not_configured(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"ready": True, "engines": {"local": True, "llm": False}}
+    assert response.json() == {"ready": True, "engines": {"local": True, "llm": False}, "redis": None}
 
 
 def test_principles_lists_the_six(client):

@@ -16,12 +16,12 @@ layer maps to the SPEC's errors, and answered by the local engine with degraded:
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
 from pydantic import ValidationError
 
+from api.answer_cache import AnswerCache
 from api.engines.llm_checks import (
     MAX_MODEL_CRITIQUES,
     PROMPT_VERSION,
@@ -41,45 +41,15 @@ from api.judge import ScoredDraft, model_finding, score_draft
 from api.llm_client import LlmBadOutput, LlmError, LlmUsage, complete_structured, stream_structured
 from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, Critique, EngineInfo, Rewrite, Usage
 from api.settings import Settings
+from api.shared_state import SharedState
 
 StreamEvent = tuple[str, Any]
 
 
-class ResponseCache:
-    """An in-process LRU cache whose entries expire after ttl_s seconds."""
-
-    def __init__(self, size: int, ttl_s: float) -> None:
-        self.size = size
-        self.ttl_s = ttl_s
-        self._entries: OrderedDict[str, tuple[float, CoachResponse]] = OrderedDict()
-
-    def get(self, key: str) -> CoachResponse | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        stored_at, response = entry
-        if time.monotonic() - stored_at > self.ttl_s:
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return response
-
-    def put(self, key: str, response: CoachResponse) -> None:
-        if self.size <= 0:
-            return
-        self._entries[key] = (time.monotonic(), response)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 class LlmEngine:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, shared: SharedState | None = None) -> None:
         self.settings = settings
-        self.cache = ResponseCache(settings.cache_size, settings.cache_ttl_s)
+        self.cache = AnswerCache(settings, shared)
 
     async def coach(self, request: CoachRequest, model: str | None, strict: bool) -> CoachResponse:
         started = time.perf_counter()
@@ -87,7 +57,7 @@ class LlmEngine:
         if not model:
             return self._failed(request, LlmError("No model is configured on this server."), strict)
         key = cache_key(request, model)
-        cached = self.cache.get(key)
+        cached = await self.cache.get(key)
         if cached is not None:
             return _from_cache(cached, started)
         messages = coach_messages(request)
@@ -106,7 +76,7 @@ class LlmEngine:
             call.cancel()
         response = await self._checked_response(request, scored, messages, answer, usage, started)
         if not response.engine.degraded:
-            self.cache.put(key, response)
+            await self.cache.put(key, response)
         return response
 
     async def coach_stream(self, request: CoachRequest, model: str | None, strict: bool) -> AsyncIterator[StreamEvent]:
@@ -126,7 +96,7 @@ class LlmEngine:
             yield self._failed_event(request, LlmError("No model is configured on this server."), strict)
             return
         key = cache_key(request, model)
-        cached = self.cache.get(key)
+        cached = await self.cache.get(key)
         if cached is not None:
             response = _from_cache(cached, started)
             for critique in response.critiques:
@@ -167,7 +137,7 @@ class LlmEngine:
             return
         response = await self._checked_response(request, scored, messages, answer, usage, started)
         if not response.engine.degraded:
-            self.cache.put(key, response)
+            await self.cache.put(key, response)
         if response.rewrite:
             yield "rewrite", response.rewrite
         yield "result", response
