@@ -5,6 +5,7 @@ whenever Redis is down, in this process's memory, bounded by entries and by byte
 import time
 from collections import OrderedDict
 
+from api.observability import CACHE
 from api.schemas import CoachResponse
 from api.settings import Settings
 from api.shared_state import SharedState
@@ -27,6 +28,7 @@ class AnswerCache:
         if not self.enabled:
             return None
         stored = await self._shared_get(key) if self._shared() else self._local_get(key)
+        CACHE.labels("miss" if stored is None else "hit").inc()
         return CoachResponse.model_validate_json(stored) if stored is not None else None
 
     async def put(self, key: str, response: CoachResponse) -> None:

@@ -15,7 +15,8 @@ from api.coaching import CoachService
 from api.errors import error_response, install_error_handlers
 from api.judge import prepare_scoring
 from api.middleware import BodyLimitMiddleware, ResponseGuardMiddleware
-from api.routes import coach, health, principles, score, stream
+from api.observability import REFUSALS, ObservabilityMiddleware
+from api.routes import coach, health, metrics, principles, score, stream
 from api.settings import Settings, get_settings
 from api.shared_state import SharedState
 
@@ -58,7 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.shared = shared
     app.state.coach_service = CoachService(settings, shared)
-    for router in (coach.router, stream.router, score.router, principles.router, health.router):
+    routers = (coach.router, stream.router, score.router, principles.router, health.router, metrics.router)
+    for router in routers:
         app.include_router(router)
     install_error_handlers(app)
     # The last added runs first: CORS, then the headers of every response and the envelope of a
@@ -66,7 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # so every error (the 401, 413 and 429 of the middleware and a 500 included) carries CORS headers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
     if settings.api_keys or settings.rate_limit:
-        app.add_middleware(AccessMiddleware, settings=settings, shared=shared)
+        app.add_middleware(AccessMiddleware, settings=settings, shared=shared,
+                           on_refusal=lambda code: REFUSALS.labels(code).inc())
     app.add_middleware(ResponseGuardMiddleware)
     if settings.cors_origins:
         app.add_middleware(
@@ -77,4 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
                             "RateLimit-Policy", "X-Request-Id"],
         )
+    known_paths = frozenset(route.path for router in routers for route in router.routes)  # type: ignore[attr-defined]
+    app.add_middleware(ObservabilityMiddleware, known_paths=known_paths, access_log=settings.access_log)
     return app

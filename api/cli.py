@@ -57,10 +57,12 @@ def _serve(host: str | None, port: int | None, workers: int | None) -> int:
     if workers < 1:
         print("reply-coach: --workers must be at least 1", file=sys.stderr)
         return 2
-    # access_log off: a request line may carry nothing personal, but the app logs what it needs itself.
     # Proxy headers are trusted from FORWARDED_ALLOW_IPS only (uvicorn's default: 127.0.0.1).
+    from api.observability import log_config
+
+    # Logs are JSON lines with the request id; uvicorn's own access log is off (the app logs requests).
     common = {"host": host or settings.host, "port": port or settings.port, "log_level": "info",
-              "access_log": False, "timeout_keep_alive": 5}
+              "access_log": False, "timeout_keep_alive": 5, "log_config": log_config()}
     if workers == 1:
         uvicorn.run(create_app(settings), **common)
     else:

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     redis_key_prefix: str = Field("reply-coach:", description="Prefix of every key this service keeps in Redis.")
     redis_timeout_s: float = Field(0.5, gt=0, description="Deadline for one Redis call; past it this process "
                                    "falls back to its own memory for a while.")
+    access_log: bool = Field(False, description="Log every request as a JSON line (failed and slow ones always are).")
     body_timeout_s: float = Field(10.0, gt=0, description="A request body that takes longer to arrive is refused with 408.")
 
     @field_validator("rate_limit")

@@ -9,6 +9,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from api.observability import REDIS_UP
 from api.settings import Settings
 
 if TYPE_CHECKING:
@@ -51,12 +52,14 @@ class SharedState:
     def failed(self, what: str, error: BaseException) -> None:
         """A Redis call failed: use this process's memory for a while, and say so once."""
         self._down_until = time.monotonic() + RETRY_AFTER_FAILURE_S
+        REDIS_UP.set(0)
         if not self._down:
             self._down = True
             logger.warning("Redis is unreachable (%s during %s); rate limits and the answer cache are per process "
                            "until it answers again", type(error).__name__, what)
 
     def answered(self) -> None:
+        REDIS_UP.set(1)
         if self._down:
             self._down = False
             logger.warning("Redis answers again; rate limits and the answer cache are shared once more")

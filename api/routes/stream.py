@@ -13,6 +13,7 @@ from api.coach_errors import CoachError
 from api.deps import CoachDep, JsonBody, SettingsDep
 from api.errors import error_envelope
 from api.errors_doc import ERROR_RESPONSES
+from api.observability import observe_coach
 from api.schemas import CoachRequest
 
 router = APIRouter(prefix="/v1", tags=["coach"])
@@ -59,6 +60,8 @@ async def server_sent_events(
     async def produce() -> None:
         try:
             async for name, data in events:
+                if name == "result":
+                    observe_coach(data)
                 await queue.put(sse_frame(name, error_envelope(data) if isinstance(data, CoachError) else data))
         except Exception:
             # The status line has gone out already, so a failure becomes an error event, not a 500.
