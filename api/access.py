@@ -3,7 +3,8 @@
 Keys come from REPLY_COACH_API_KEYS and are sent as `Authorization: Bearer <key>`. The limit,
 REPLY_COACH_RATE_LIMIT, counts per key, or per client address when there are no keys, with the
 `limits` library's sliding window counter, in Redis when one is shared (every worker and replica
-counts together), else in this process. /healthz, /readyz and /metrics stay open.
+counts together), else in this process. Only the /v1 routes are guarded: /healthz, /readyz and
+/metrics stay open.
 """
 
 import hashlib
@@ -17,8 +18,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.middleware import send_error
 from api.settings import Settings
 from api.shared_state import SharedState
-
-GUARDED_PREFIX = "/v1/"
 
 
 @dataclass(frozen=True)
@@ -84,14 +83,18 @@ def _identity_of_key(key: bytes) -> str:
 class AccessMiddleware:
     """401 without a valid key when keys are set, 429 over the limit when one is set; both in the envelope."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, shared: SharedState, on_refusal=None) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, shared: SharedState,
+                 guarded: dict[str, frozenset[str]], on_refusal=None) -> None:
         self.app = app
+        self.guarded = guarded
         self.keys = [key.encode() for key in settings.api_keys]
         self.limiter = RateLimiter(settings.rate_limit, shared) if settings.rate_limit else None
         self.on_refusal = on_refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(GUARDED_PREFIX) or scope["method"] == "OPTIONS":
+        # Only what a /v1 route answers is guarded; the rest (a CORS preflight, an unknown path or
+        # method) goes on to CORS, a 404 or a 405, doing no work.
+        if scope["type"] != "http" or scope["method"] not in self.guarded.get(scope["path"], ()):
             await self.app(scope, receive, send)
             return
         key = self._presented_key(scope)

@@ -68,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # so every error (the 401, 413 and 429 of the middleware and a 500 included) carries CORS headers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
     if settings.api_keys or settings.rate_limit:
-        app.add_middleware(AccessMiddleware, settings=settings, shared=shared,
+        guarded = {route.path: frozenset(route.methods) for router in routers  # type: ignore[attr-defined]
+                   for route in router.routes if route.path.startswith("/v1/")}  # type: ignore[attr-defined]
+        app.add_middleware(AccessMiddleware, settings=settings, shared=shared, guarded=guarded,
                            on_refusal=lambda code: REFUSALS.labels(code).inc())
     app.add_middleware(ResponseGuardMiddleware)
     if settings.cors_origins:

@@ -39,7 +39,8 @@ class ApiError(Exception):
 
 # The HTTP status of each error the engines and the service raise; by code, so the model client
 # (and litellm) need not be imported to answer a request that never used a model.
-_COACH_ERROR_STATUS = {ModelNotAllowed.code: 422, "llm_bad_output": 502, "llm_unavailable": 503, "llm_timeout": 504}
+# A model off the allow-list is a well-formed request this server will not serve: 403, not 422.
+_COACH_ERROR_STATUS = {ModelNotAllowed.code: 403, "llm_bad_output": 502, "llm_unavailable": 503, "llm_timeout": 504}
 
 
 def coach_error_status(error: CoachError) -> int:

@@ -20,8 +20,8 @@ ERROR_RESPONSES = _responses({
     408: "request_timeout: the body did not arrive in time",
     413: "draft_too_long (the draft or text) / field_too_long (any other text over its length) / payload_too_large",
     415: "unsupported_media_type",
-    422: "invalid_request / invalid_json (malformed, not UTF-8, nested too deeply, a number too long) / "
-         "model_not_allowed",
+    403: "model_not_allowed: options.model is not on the server's allow-list",
+    422: "invalid_request / invalid_json (malformed, not UTF-8, nested too deeply, a number too long)",
     **_ACCESS,
     502: "llm_bad_output",
     503: "llm_unavailable",

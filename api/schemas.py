@@ -1,7 +1,6 @@
 """The HTTP contract of SPEC §2: request and response bodies, shared by routes, engines and scoring."""
 
 import re
-import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -21,20 +20,35 @@ CritiquePrinciple = PrincipleId | Literal["tone", "readability"]
 
 # C0/C1 control characters other than tab and line breaks have no place in an email and break
 # terminals and logs downstream; they are refused rather than silently stripped, so offsets stay true.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_CONTROL_CHARACTERS = re.compile(f"[{_CONTROL}]")
+# Characters that show nothing besides whitespace: every Unicode format character (zero-width
+# spaces and joiners, the byte-order mark, direction marks, tags; tests/test_hardening.py checks
+# the list against unicodedata) and the blank letters some fonts draw as nothing.
+_INVISIBLE = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    "\u2800\u3164\u115f\u1160\uffa0"
+)
+_BLANK = re.compile(f"[\\s{_INVISIBLE}]*")
+# The same rules as JSON Schema patterns, so that the API description says what is accepted.
+_READABLE_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}{_INVISIBLE}][^{_CONTROL}]*$"
+_NO_CONTROL_PATTERN = f"^[^{_CONTROL}]*$"
 
 
-# Characters that show nothing: besides whitespace, format characters (zero-width spaces and
-# joiners, the byte-order mark, direction marks) and the blank letters some fonts draw as nothing.
-_BLANK_LETTERS = frozenset("\u2800\u3164\u115f\u1160\uffa0")
+class WithJsonSchemaExtra:
+    """Adds keys to a type's JSON schema without changing how it validates."""
 
+    def __init__(self, extra: dict) -> None:
+        self.extra = extra
 
-def _is_blank(value: str) -> bool:
-    return all(c.isspace() or c in _BLANK_LETTERS or unicodedata.category(c) == "Cf" for c in value)
+    def __get_pydantic_json_schema__(self, core_schema, handler):  # noqa: ANN001
+        return {**handler(core_schema), **self.extra}
 
 
 def _readable_text(value: str) -> str:
-    if _is_blank(value):
+    if _BLANK.fullmatch(value):
         raise ValueError("must not be blank")
     if _CONTROL_CHARACTERS.search(value):
         raise ValueError("must not contain control characters")
@@ -48,15 +62,20 @@ def _no_control_characters(value: str) -> str:
 
 
 # A draft over the limit is refused with 413 draft_too_long (see api.errors).
+# The patterns are checked by the validators (a regular expression over 10,000 characters could
+# backtrack); they are in the schema for clients and fuzzers.
 DraftText = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_DRAFT_CHARS), AfterValidator(_readable_text)
+    str, StringConstraints(min_length=1, max_length=MAX_DRAFT_CHARS), AfterValidator(_readable_text),
+    WithJsonSchemaExtra({"pattern": _READABLE_PATTERN}),
 ]
 OptionalLine = Annotated[
-    str, StringConstraints(max_length=MAX_DRAFT_CHARS), AfterValidator(_no_control_characters)
+    str, StringConstraints(max_length=MAX_DRAFT_CHARS), AfterValidator(_no_control_characters),
+    WithJsonSchemaExtra({"pattern": _NO_CONTROL_PATTERN}),
 ] | None
 
 
-ShortLine = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_control_characters)]
+ShortLine = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_control_characters),
+                      WithJsonSchemaExtra({"pattern": _NO_CONTROL_PATTERN})]
 
 
 class StrictModel(BaseModel):

@@ -84,3 +84,9 @@ def test_with_keys_each_key_has_its_own_budget():
         second = httpx.post(live.url + "/v1/score", json={"text": DRAFT}, headers=bearer(KEYS[1]))
     assert first == [200, 200, 429]
     assert second.status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [("GET", "/v1/coach", 405), ("TRACE", "/v1/score", 405),
+                                                        ("POST", "/v1/nothing-here", 404)])
+def test_what_no_route_answers_is_404_or_405_without_a_key(keyed, method, path, status):
+    assert_envelope(httpx.request(method, keyed.url + path), status)

@@ -146,9 +146,9 @@ def test_engine_llm_without_a_model_is_503_llm_unavailable(client):
     assert_envelope(response, 503, "llm_unavailable")
 
 
-def test_model_not_on_the_allow_list_is_422(client):
+def test_model_not_on_the_allow_list_is_403(client):
     response = client.post("/v1/coach", json={"draft": GRACEFUL_DRAFT, "options": {"model": "openai/gpt-4o"}})
-    error = assert_envelope(response, 422)
+    error = assert_envelope(response, 403, "model_not_allowed")
     assert error["field"] == "options.model"
 
 

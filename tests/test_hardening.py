@@ -122,3 +122,13 @@ def test_a_client_that_trickles_its_body_is_timed_out_with_408(server):
     assert answer.startswith(b"HTTP/1.1 408")
     assert b'"request_timeout"' in answer
     assert waited < 3
+
+
+def test_every_unicode_format_character_counts_as_invisible():
+    import sys
+    import unicodedata
+
+    from api.schemas import _BLANK
+
+    format_characters = "".join(chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+    assert _BLANK.fullmatch(format_characters)
