@@ -83,14 +83,16 @@ class ServerProcess:
 
     def __enter__(self) -> "ServerProcess":
         self.workdir = tempfile.TemporaryDirectory()
+        # Output goes to a file: a pipe nobody reads would fill up and stall the server mid-request.
+        self.log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "api", "serve"], env=self.env, cwd=self.workdir.name,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdout=self.log, stderr=subprocess.STDOUT, text=True,
         )
         deadline = time.monotonic() + 30
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"reply-coach serve exited: {self.process.stdout.read()}")  # type: ignore[union-attr]
+                raise RuntimeError(f"reply-coach serve exited: {self._read_log()}")
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return self
@@ -104,7 +106,11 @@ class ServerProcess:
     def output(self) -> str:
         """What the server printed, once it has stopped."""
         assert self.process is not None and self.process.poll() is not None
-        return self.process.stdout.read()  # type: ignore[union-attr]
+        return self._read_log()
+
+    def _read_log(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -115,3 +121,7 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait()
         self.workdir.cleanup()
+
+    def __del__(self) -> None:
+        if getattr(self, "log", None) is not None:
+            self.log.close()
