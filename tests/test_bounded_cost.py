@@ -92,3 +92,16 @@ def test_an_ordinary_draft_leaves_nothing_out(server):
 def test_a_long_sentence_of_emoji_or_insults_keeps_its_sentiment():
     assert sentiment("\U0001f600" * MAX_DRAFT_CHARS) > 0.5
     assert sentiment(("you are a horrible, awful, hateful liar and " * 230)[:MAX_DRAFT_CHARS]) < -0.5
+
+
+def test_the_editor_scores_of_a_hostile_draft_carry_capped_critiques_and_say_how_many_were_left_out(server):
+    draft = HOSTILE_BUT_VALID["every kind of trouble"]
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        plain = client.post("/v1/score", json={"text": draft}).json()
+        body = client.post("/v1/score", json={"text": draft, "options": {"critiques": True}}).json()
+    assert "critiques" not in plain and "critiques_omitted" not in plain
+    assert 0 < len(body["critiques"]) <= MAX_CRITIQUES
+    assert max(Counter(c["rule"] for c in body["critiques"]).values()) <= MAX_CRITIQUES_PER_RULE
+    assert body["critiques_omitted"] > 0
+    assert body["overall"] == plain["overall"]
+    assert any(c["replacements"] for c in body["critiques"])
