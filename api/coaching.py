@@ -7,14 +7,16 @@ from api.coach_errors import ModelNotAllowed
 from api.engines.local import LocalEngine
 from api.schemas import CoachOptions, CoachRequest, CoachResponse
 from api.settings import Settings
+from api.shared_state import SharedState
 
 if TYPE_CHECKING:
     from api.engines.llm import LlmEngine
 
 
 class CoachService:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, shared: SharedState | None = None) -> None:
         self.settings = settings
+        self.shared = shared or SharedState(settings)
         self.local = LocalEngine()
         self._llm: LlmEngine | None = None
 
@@ -23,7 +25,7 @@ class CoachService:
         if self._llm is None:
             from api.engines.llm import LlmEngine
 
-            self._llm = LlmEngine(self.settings)
+            self._llm = LlmEngine(self.settings, self.shared)
         return self._llm
 
     @property
@@ -71,7 +73,8 @@ class CoachService:
 
     async def _local_stream(self, request: CoachRequest) -> AsyncIterator[tuple[str, Any]]:
         response = await self.local.coach(request)
-        yield "local", {"scores": response.scores, "critiques": response.critiques}
+        yield "local", {"scores": response.scores, "critiques": response.critiques,
+                        "critiques_omitted": response.critiques_omitted}
         if response.rewrite:
             yield "rewrite", response.rewrite
         yield "result", response

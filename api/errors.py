@@ -1,6 +1,5 @@
 """The error envelope of SPEC §2 for every 4xx/5xx, FastAPI's own errors included."""
 
-import logging
 import math
 
 from fastapi import FastAPI, Request
@@ -11,14 +10,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.coach_errors import CoachError, ModelNotAllowed
 from api.schemas import MAX_DRAFT_CHARS
 
-logger = logging.getLogger("reply_coach")
-
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
     415: "unsupported_media_type", 429: "rate_limited",
 }
 _TEXT_FIELDS = {("body", "draft"), ("body", "text")}
+# Why FastAPI could not parse a body it then reports as a bare 400; each is a malformed body.
+_UNPARSEABLE_BODY = {
+    UnicodeDecodeError: "The request body is not valid UTF-8.",
+    RecursionError: "The request body is nested too deeply.",
+    ValueError: "The request body holds a number too long to read.",
+}
 
 
 class ApiError(Exception):
@@ -36,7 +39,8 @@ class ApiError(Exception):
 
 # The HTTP status of each error the engines and the service raise; by code, so the model client
 # (and litellm) need not be imported to answer a request that never used a model.
-_COACH_ERROR_STATUS = {ModelNotAllowed.code: 422, "llm_bad_output": 502, "llm_unavailable": 503, "llm_timeout": 504}
+# A model off the allow-list is a well-formed request this server will not serve: 403, not 422.
+_COACH_ERROR_STATUS = {ModelNotAllowed.code: 403, "llm_bad_output": 502, "llm_unavailable": 503, "llm_timeout": 504}
 
 
 def coach_error_status(error: CoachError) -> int:
@@ -63,10 +67,12 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "Invalid request.", "type": ""}
     loc = tuple(first.get("loc", ()))
-    if first.get("type") == "string_too_long" and loc in _TEXT_FIELDS:
-        return error_response(
-            413, "draft_too_long", f"The {loc[-1]} is longer than {MAX_DRAFT_CHARS} characters.", loc[-1]
-        )
+    if first.get("type") == "string_too_long":
+        # One kind of limit, one status: every text over its length is 413.
+        limit = (first.get("ctx") or {}).get("max_length", MAX_DRAFT_CHARS)
+        field = _field_path(loc)
+        code = "draft_too_long" if loc in _TEXT_FIELDS else "field_too_long"
+        return error_response(413, code, f"The {field} is longer than {limit} characters.", field)
     if first.get("type") == "json_invalid":
         return error_response(422, "invalid_json", "The request body is not valid JSON.", None)
     # The message names the problem but never echoes the input: drafts are personal.
@@ -90,15 +96,14 @@ def _coach_error(request: Request, exc: CoachError) -> JSONResponse:
 
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400:
+        cause = exc.__cause__
+        message = next((m for kind, m in _UNPARSEABLE_BODY.items() if isinstance(cause, kind)),
+                       "The request body is not valid JSON.")
+        return error_response(422, "invalid_json", message, None)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     return error_response(exc.status_code, code, detail, None, getattr(exc, "headers", None))
-
-
-def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    # The type is logged for operators; the request body never is.
-    logger.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-    return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -106,4 +111,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(CoachError, _coach_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unexpected_error)
+    # Errors nothing here handles are answered by api.middleware.ResponseGuardMiddleware.

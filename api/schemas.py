@@ -6,6 +6,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_DRAFT_CHARS = 10_000
+# A response carries at most this many critiques of one rule, and this many in all (see critiques_omitted).
+MAX_CRITIQUES_PER_RULE = 10
+MAX_CRITIQUES = 50
 
 # The six principles of SPEC §1; their ids are part of the API (api/judge/principles has one file each).
 PrincipleId = Literal["reputation", "door_open", "resilience", "feedback", "networking", "confidence"]
@@ -17,11 +20,35 @@ CritiquePrinciple = PrincipleId | Literal["tone", "readability"]
 
 # C0/C1 control characters other than tab and line breaks have no place in an email and break
 # terminals and logs downstream; they are refused rather than silently stripped, so offsets stay true.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_CONTROL_CHARACTERS = re.compile(f"[{_CONTROL}]")
+# Characters that show nothing besides whitespace: every Unicode format character (zero-width
+# spaces and joiners, the byte-order mark, direction marks, tags; tests/test_hardening.py checks
+# the list against unicodedata) and the blank letters some fonts draw as nothing.
+_INVISIBLE = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    "\u2800\u3164\u115f\u1160\uffa0"
+)
+_BLANK = re.compile(f"[\\s{_INVISIBLE}]*")
+# The same rules as JSON Schema patterns, so that the API description says what is accepted.
+_READABLE_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}{_INVISIBLE}][^{_CONTROL}]*$"
+_NO_CONTROL_PATTERN = f"^[^{_CONTROL}]*$"
+
+
+class WithJsonSchemaExtra:
+    """Adds keys to a type's JSON schema without changing how it validates."""
+
+    def __init__(self, extra: dict) -> None:
+        self.extra = extra
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):  # noqa: ANN001
+        return {**handler(core_schema), **self.extra}
 
 
 def _readable_text(value: str) -> str:
-    if not value.strip():
+    if _BLANK.fullmatch(value):
         raise ValueError("must not be blank")
     if _CONTROL_CHARACTERS.search(value):
         raise ValueError("must not contain control characters")
@@ -35,19 +62,25 @@ def _no_control_characters(value: str) -> str:
 
 
 # A draft over the limit is refused with 413 draft_too_long (see api.errors).
+# The patterns are checked by the validators (a regular expression over 10,000 characters could
+# backtrack); they are in the schema for clients and fuzzers.
 DraftText = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_DRAFT_CHARS), AfterValidator(_readable_text)
+    str, StringConstraints(min_length=1, max_length=MAX_DRAFT_CHARS), AfterValidator(_readable_text),
+    WithJsonSchemaExtra({"pattern": _READABLE_PATTERN}),
 ]
 OptionalLine = Annotated[
-    str, StringConstraints(max_length=MAX_DRAFT_CHARS), AfterValidator(_no_control_characters)
+    str, StringConstraints(max_length=MAX_DRAFT_CHARS), AfterValidator(_no_control_characters),
+    WithJsonSchemaExtra({"pattern": _NO_CONTROL_PATTERN}),
 ] | None
 
 
-ShortLine = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_control_characters)]
+ShortLine = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_control_characters),
+                      WithJsonSchemaExtra({"pattern": _NO_CONTROL_PATTERN})]
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: true and false are the only booleans (0, 1 and "yes" are refused), strings are strings.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class CoachContext(StrictModel):
@@ -145,6 +178,10 @@ class ScoreResponse(Scores):
     """Scores of the text; with options.critiques, the critiques an editor underlines, most severe first."""
 
     critiques: list[Critique] | None = Field(None, description="Only when options.critiques was true.")
+    critiques_omitted: int | None = Field(
+        None, ge=0, description=f"Only when options.critiques was true: critiques left out (at most "
+        f"{MAX_CRITIQUES_PER_RULE} of one rule and {MAX_CRITIQUES} in all are sent). The scores count every one."
+    )
 
 
 class Rewrite(BaseModel):
@@ -171,6 +208,10 @@ class CoachResponse(BaseModel):
     id: str
     scores: Scores
     critiques: list[Critique]
+    critiques_omitted: int = Field(
+        0, ge=0, description=f"Critiques left out of this response: at most {MAX_CRITIQUES_PER_RULE} of one rule "
+        f"and {MAX_CRITIQUES} in all are sent. The scores count every one."
+    )
     rewrite: Rewrite | None
     engine: EngineInfo
     usage: Usage
@@ -188,6 +229,8 @@ class PrincipleOut(BaseModel):
 class ReadyResponse(BaseModel):
     ready: bool
     engines: dict[str, bool] = Field(description="Which engines can serve a request now.")
+    redis: bool | None = Field(None, description="Whether the shared Redis answers; null when none is configured. "
+                               "When false the service still serves, with limits and cache kept per process.")
 
 
 class HealthResponse(BaseModel):

@@ -32,6 +32,7 @@ class CoachResponse(TypedDict):
     id: str
     scores: Scores
     critiques: list[Critique]
+    critiques_omitted: NotRequired[int]
     rewrite: Rewrite | None
     engine: EngineInfo
     usage: Usage
@@ -96,6 +97,7 @@ class Readability(TypedDict):
 class ReadyResponse(TypedDict):
     ready: bool
     engines: dict[str, bool]
+    redis: NotRequired[bool | None]
 
 
 class Rewrite(TypedDict):
@@ -122,6 +124,7 @@ class ScoreResponse(TypedDict):
     tone: Tone
     readability: Readability
     critiques: NotRequired[list[Critique] | None]
+    critiques_omitted: NotRequired[int | None]
 
 
 class Scores(TypedDict):

@@ -2,17 +2,12 @@
 
 import json
 import logging
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
-
-from api.app import create_app
-from api.settings import Settings
+from live_server import LiveServer, assert_envelope, local_settings
 
 EXTENSION_ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
 # A draft that is personal and recognisable, so a leak into a response or a log is easy to spot.
@@ -24,43 +19,6 @@ GRACEFUL_DRAFT = (
 )
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 PRINCIPLE_IDS = {"reputation", "door_open", "resilience", "feedback", "networking", "confidence"}
-
-
-def local_settings(**overrides) -> Settings:
-    # No .env and no model, whatever the developer's machine has configured.
-    values = {"model": None, "fallback_models": [], "allowed_models": [], "cors_origins": []} | overrides
-    return Settings(_env_file=None, **values)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LiveServer:
-    """uvicorn in a thread, as `reply-coach serve` runs it, so the whole HTTP stack is exercised."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
-                                log_config=None, lifespan="on", access_log=True)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -79,21 +37,6 @@ def client(server) -> Iterator[httpx.Client]:
 def cors_server() -> Iterator[LiveServer]:
     with LiveServer(local_settings(cors_origins=[EXTENSION_ORIGIN])) as live:
         yield live
-
-
-def assert_envelope(response: httpx.Response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "field"}
-    assert isinstance(body["error"]["code"], str) and isinstance(body["error"]["message"], str)
-    assert body["error"]["message"]
-    assert body["error"]["field"] is None or isinstance(body["error"]["field"], str)
-    if code is not None:
-        assert body["error"]["code"] == code
-    assert "Traceback" not in response.text
-    return body["error"]
 
 
 def assert_spans_match(draft: str, critiques: list[dict]) -> None:
@@ -124,7 +67,7 @@ def test_healthz(client):
 def test_readyz_reports_local_ready_and_llm_not_configured(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"ready": True, "engines": {"local": True, "llm": False}}
+    assert response.json() == {"ready": True, "engines": {"local": True, "llm": False}, "redis": None}
 
 
 def test_principles_lists_the_six(client):
@@ -219,9 +162,9 @@ def test_engine_llm_without_a_model_is_503_llm_unavailable(client):
     assert_envelope(response, 503, "llm_unavailable")
 
 
-def test_model_not_on_the_allow_list_is_422(client):
+def test_model_not_on_the_allow_list_is_403(client):
     response = client.post("/v1/coach", json={"draft": GRACEFUL_DRAFT, "options": {"model": "openai/gpt-4o"}})
-    error = assert_envelope(response, 422)
+    error = assert_envelope(response, 403, "model_not_allowed")
     assert error["field"] == "options.model"
 
 

@@ -17,9 +17,11 @@ def _command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
 
 
-def run_cli(*args: str, stdin: str | None = None, cwd: Path) -> subprocess.CompletedProcess:
+def run_cli(*args: str, stdin: str | None = None, cwd: Path, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess:
     # A clean environment and an empty working directory: no model, no .env, so the local engine answers.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REPLY_COACH_", "OPENAI", "ANTHROPIC"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REPLY_COACH_", "OPENAI", "ANTHROPIC"))
+           and k not in {"HOST", "PORT"}} | (env or {})
     env["COLUMNS"] = "250"  # rich wraps to the terminal; wide enough that the rewrite keeps its lines
     return subprocess.run([*_command(), *args], input=stdin, capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=60)
@@ -31,6 +33,8 @@ def runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
     folder = tmp_path_factory.mktemp("cli")
     (folder / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
     (folder / "long.txt").write_text("a" * 10_001, encoding="utf-8")
+    (folder / "invisible.txt").write_text("\u200b\u200d\ufeff\n", encoding="utf-8")
+    (folder / "latin1.txt").write_bytes("Merci, Ren\u00e9e.".encode("latin-1"))
     invocations = {
         "score_json": (["score", "hostile.txt", "--json"], None),
         "coach_stdin_json": (["coach", "-", "--json", "--recipient", "Sam Ortiz", "--sender", "Priya Raman"], HOSTILE),
@@ -39,10 +43,16 @@ def runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
         "missing_file": (["coach", "no-such-draft.txt"], None),
         "too_long": (["score", "long.txt", "--json"], None),
         "llm_without_model": (["coach", "hostile.txt", "--engine", "llm"], None),
+        "invisible": (["score", "invisible.txt"], None),
+        "latin1": (["score", "latin1.txt"], None),
+        "company_too_long": (["coach", "hostile.txt", "--company", "C" * 201], None),
+        "coach_help": (["coach", "--help"], None),
+        "bad_port": (["serve"], None, {"PORT": "abc"}),
+        "bad_timeout": (["coach", "hostile.txt"], None, {"REPLY_COACH_TIMEOUT_S": "-1"}),
     }
-    with ThreadPoolExecutor(max_workers=len(invocations)) as pool:
-        futures = {name: pool.submit(run_cli, *args, stdin=stdin, cwd=folder)
-                   for name, (args, stdin) in invocations.items()}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {name: pool.submit(run_cli, *spec[0], stdin=spec[1], cwd=folder, env=spec[2] if len(spec) > 2 else None)
+                   for name, spec in invocations.items()}
         return {name: future.result() for name, future in futures.items()}
 
 
@@ -104,6 +114,28 @@ def test_too_long_draft_exits_2(runs):
     assert result.returncode == 2
     assert "10000" in result.stderr and "Traceback" not in result.stderr
 
+
+
+@pytest.mark.parametrize(("run", "says"), [
+    ("invisible", "reply-coach: the draft must not be blank"),
+    ("latin1", "latin1.txt is not UTF-8 text"),
+    ("company_too_long", "reply-coach: --company must be at most 200 characters"),
+    ("bad_port", "reply-coach: bad setting PORT: Input should be a valid integer"),
+    ("bad_timeout", "reply-coach: bad setting REPLY_COACH_TIMEOUT_S: Input should be greater than 0"),
+])
+def test_bad_input_or_settings_get_one_plain_line_and_exit_2(runs, run, says):
+    result = runs[run]
+    assert result.returncode == 2
+    assert says in result.stderr
+    assert "Traceback" not in result.stderr and "Value error" not in result.stderr and "pydantic" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_every_coach_option_has_help(runs):
+    result = runs["coach_help"]
+    assert result.returncode == 0
+    assert "the company that wrote to you" in result.stdout and "the role you applied for" in result.stdout
+    assert "scores and critiques only" in result.stdout
 
 
 def test_llm_engine_without_a_model_exits_1(runs):

@@ -16,7 +16,7 @@ def test_llm_engine_becomes_ready_once_its_client_has_loaded():
         while not body["engines"]["llm"] and time.monotonic() < deadline:
             time.sleep(0.1)
             body = client.get("/readyz").json()
-        assert body == {"ready": True, "engines": {"local": True, "llm": True}}
+        assert body == {"ready": True, "engines": {"local": True, "llm": True}, "redis": None}
 
 
 def test_llm_engine_is_not_ready_without_a_model():

@@ -110,7 +110,7 @@ def test_a_strict_failure_ends_the_stream_with_an_error_event(fake):
 def test_request_errors_come_before_the_stream(fake):
     with ThreadedServer(create_app(settings_for(fake))) as app:
         status, events, _ = stream(app.url, {"draft": DRAFT, "options": {"model": "openai/not-allowed"}})
-        assert status == 422 and events[0][1]["error"]["code"] == "model_not_allowed"
+        assert status == 403 and events[0][1]["error"]["code"] == "model_not_allowed"
         status, events, _ = stream(app.url, {"draft": "   "})
         assert status == 422 and events[0][1]["error"]["field"] == "draft"
 

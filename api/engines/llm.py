@@ -22,12 +22,12 @@ local engine with degraded: true otherwise:
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
 from pydantic import ValidationError
 
+from api.answer_cache import AnswerCache
 from api.engines.llm_checks import (
     MAX_MODEL_CRITIQUES,
     PROMPT_VERSION,
@@ -40,7 +40,7 @@ from api.engines.llm_checks import (
     complete_critiques,
     model_critiques,
 )
-from api.engines.local import coach_locally
+from api.engines.local import coach_locally, read_off_loop, score_off_loop
 from api.engines.response import critique_from_finding, critiques_with_fixes, response_id
 from api.engines.rewrite import local_rewrite
 from api.judge import model_finding, score_draft
@@ -55,39 +55,9 @@ from api.llm_client import (
 )
 from api.schemas import CoachContext, CoachOptions, CoachRequest, CoachResponse, Critique, EngineInfo, Rewrite, Usage
 from api.settings import Settings
+from api.shared_state import SharedState
 
 StreamEvent = tuple[str, Any]
-
-
-class ResponseCache:
-    """An in-process LRU cache whose entries expire after ttl_s seconds."""
-
-    def __init__(self, size: int, ttl_s: float) -> None:
-        self.size = size
-        self.ttl_s = ttl_s
-        self._entries: OrderedDict[str, tuple[float, CoachResponse]] = OrderedDict()
-
-    def get(self, key: str) -> CoachResponse | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        stored_at, response = entry
-        if time.monotonic() - stored_at > self.ttl_s:
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return response
-
-    def put(self, key: str, response: CoachResponse) -> None:
-        if self.size <= 0:
-            return
-        self._entries[key] = (time.monotonic(), response)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 class CircuitBreaker:
@@ -131,9 +101,9 @@ class CircuitBreaker:
 
 
 class LlmEngine:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, shared: SharedState | None = None) -> None:
         self.settings = settings
-        self.cache = ResponseCache(settings.cache_size, settings.cache_ttl_s)
+        self.cache = AnswerCache(settings, shared)
         self.breakers: dict[str, CircuitBreaker] = {}
 
     def breaker(self, model: str) -> CircuitBreaker:
@@ -164,20 +134,23 @@ class LlmEngine:
         model = model or self.settings.model
         checks = AnswerContext(request)
         key = cache_key(request, model) if model else ""
-        cached = self.cache.get(key) if model else None
+        cached = await self.cache.get(key) if model else None
         breaker = self.breaker(model) if model else None
         parts: asyncio.Queue[StreamPart | LlmError] = asyncio.Queue()
         call = None
         if model and cached is None and breaker is not None and breaker.allows():
-            # The model call starts first; scoring the draft on the event loop meanwhile costs less
-            # than a hand-off to a thread, which matters with hundreds of requests in flight.
+            # The model call starts first; scoring a draft of usual length on the event loop meanwhile
+            # costs less than a hand-off to a thread, which matters with hundreds of requests in flight.
             call = asyncio.create_task(self._ask(model, request, checks, stream, parts))
         verdict_given = False
         try:
-            scored = checks.scored_draft()
+            # A long draft is read on a worker thread (see api.engines.local.THREAD_FROM_CHARS).
+            scored = checks.use_scored(await score_off_loop(request.draft, request.context or CoachContext()))
             local = [critique_from_finding(f) for f in scored.findings]
-            yield "local", {"scores": scored.scores,
-                            "critiques": critiques_with_fixes(request.draft, scored, request.context)}
+            if stream:  # coach() keeps only the result: the local critiques' fixes are for a stream
+                shown, omitted = await read_off_loop(request.draft, critiques_with_fixes, request.draft, scored,
+                                                     request.context)
+                yield "local", {"scores": scored.scores, "critiques": shown, "critiques_omitted": omitted}
             if not model:
                 yield self._failed_event(request, LlmError("No model is configured on this server."), strict)
                 return
@@ -223,9 +196,10 @@ class LlmEngine:
             if breaker is not None:
                 breaker.succeeded()
             verdict_given = True
-            response = self._checked_response(request, checks, part.answer, part.usage or LlmUsage(), started)  # type: ignore[arg-type]
+            response = await read_off_loop(request.draft, self._checked_response, request, checks, part.answer,
+                                           part.usage or LlmUsage(), started)
             if not response.engine.degraded:
-                self.cache.put(key, response)
+                await self.cache.put(key, response)
             if response.rewrite:
                 yield "rewrite", response.rewrite
             yield "result", response
@@ -264,7 +238,7 @@ class LlmEngine:
             scored = score_draft(request.draft, context, extra_findings=[model_finding(c) for c in located])
         # The answer loop re-asked for replacements that failed these checks; any still failing are dropped.
         proposed = {c.id: checked_replacements(checks, c) for c in located if c.replacements}
-        critiques = critiques_with_fixes(request.draft, scored, context, proposed)
+        critiques, omitted = critiques_with_fixes(request.draft, scored, context, proposed)
         rewrite = None
         reason = None
         if options.rewrite:
@@ -284,6 +258,7 @@ class LlmEngine:
             id=response_id(),
             scores=scored.scores,
             critiques=critiques,
+            critiques_omitted=omitted,
             rewrite=rewrite,
             engine=EngineInfo(name="llm", model=usage.model, prompt_version=PROMPT_VERSION,
                               degraded=reason is not None, reason=reason),

@@ -85,6 +85,12 @@ class AnswerContext:
             self._scored = score_draft(self.request.draft, self.request.context or CoachContext())
         return self._scored
 
+    def use_scored(self, scored: ScoredDraft) -> ScoredDraft:
+        """The draft's scores, read elsewhere (e.g. on a worker thread); kept if none were yet."""
+        if self._scored is None:
+            self._scored = scored
+        return self._scored
+
     def score_rewrite(self, text: str) -> ScoredDraft:
         if text not in self.scored_rewrites:
             self.scored_rewrites[text] = score_draft(text, self.request.context or CoachContext())

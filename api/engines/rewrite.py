@@ -158,14 +158,29 @@ def _light_touch(draft: Draft, parts: _Parts, names: Names, context: CoachContex
     closing = [] if shows(text, _SLOT_TAGS["door_open"]) else [phrase("door_open")]
     if context.ask_for_feedback and not shows(text, _SLOT_TAGS["feedback"]):
         closing.append(phrase("feedback"))
-    body = list(parts.body)
     budget = MAX_REWRITE_WORDS - 8 - sum(word_count(s) for s in opening + closing)
-    while body and sum(word_count(s) for s in body) > budget:
-        removable = [s for s in body if not _is_slot_sentence(s)] or body
-        body.remove(max(removable, key=word_count))
+    body = _trimmed(list(parts.body), budget)
     if not opening and not closing and len(body) == len(parts.body) and parts.sign_off and parts.sign_off_on_own_line:
         return draft.text.strip()
     return _letter(parts, names, phrase, opening + body, closing)
+
+
+def _trimmed(body: list[str], budget: int) -> list[str]:
+    """The body within budget words: the longest sentences go first (the earliest of equals), those
+    that fill no part of a graceful reply before those that do. Each sentence is read once, so a
+    draft of thousands of lines costs no more than its length."""
+    sizes = [word_count(s) for s in body]
+    total = sum(sizes)
+    if total <= budget:
+        return body
+    slot = [_is_slot_sentence(s) for s in body]
+    dropped: set[int] = set()
+    for index in sorted(range(len(body)), key=lambda i: (slot[i], -sizes[i], i)):
+        if total <= budget:
+            break
+        dropped.add(index)
+        total -= sizes[index]
+    return [s for i, s in enumerate(body) if i not in dropped]
 
 
 def _phrase_picker(names: Names, seed: int) -> Callable[[str], str]:

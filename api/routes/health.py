@@ -15,9 +15,10 @@ def healthz() -> HealthResponse:
 
 
 @router.get("/readyz", response_model=ReadyResponse, responses={503: {"model": ReadyResponse}})
-def readyz(service: CoachDep) -> JSONResponse:
+async def readyz(service: CoachDep) -> JSONResponse:
     """Ready to serve, and which engines can: local once its dictionary is loaded, llm once a model is
-    configured and its client loaded (in the background at start-up)."""
+    configured and its client loaded (in the background at start-up). Redis being down does not make
+    the service unready (it keeps limits and cache per process meanwhile); `redis` says so."""
     engines = {"local": pronouncing_dictionary_loaded(), "llm": service.llm_ready()}
-    body = ReadyResponse(ready=engines["local"], engines=engines)
+    body = ReadyResponse(ready=engines["local"], engines=engines, redis=await service.shared.check())
     return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)

@@ -13,13 +13,14 @@ from api.coach_errors import CoachError
 from api.deps import CoachDep, JsonBody, SettingsDep
 from api.errors import error_envelope
 from api.errors_doc import ERROR_RESPONSES
+from api.observability import observe_coach
 from api.schemas import CoachRequest
 
 router = APIRouter(prefix="/v1", tags=["coach"])
 
 _STREAM_DESCRIPTION = """Server-sent events, in order:
 
-- `local`: `{scores, critiques}` from the local scorer, at once;
+- `local`: `{scores, critiques, critiques_omitted}` from the local scorer, at once;
 - `critique`: one model critique (a Critique) as it arrives, zero or more;
 - `rewrite`: `{text, scores}` once the rewrite has passed the server's checks;
 - `result`: exactly the body `POST /v1/coach` would return; or, instead, `error`: the error envelope
@@ -41,7 +42,7 @@ async def coach_stream(request: CoachRequest, service: CoachDep, settings: Setti
     return StreamingResponse(
         server_sent_events(events, http, settings.stream_keepalive_s),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers={"X-Accel-Buffering": "no"},  # and no-store, as every response (api.middleware)
     )
 
 
@@ -59,6 +60,8 @@ async def server_sent_events(
     async def produce() -> None:
         try:
             async for name, data in events:
+                if name == "result":
+                    observe_coach(data)
                 await queue.put(sse_frame(name, error_envelope(data) if isinstance(data, CoachError) else data))
         except Exception:
             # The status line has gone out already, so a failure becomes an error event, not a 500.

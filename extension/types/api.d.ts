@@ -33,6 +33,8 @@ export interface CoachResponse {
   id: string;
   scores: Scores;
   critiques: Critique[];
+  /** Critiques left out of this response: at most 10 of one rule and 50 in all are sent. The scores count every one. */
+  critiques_omitted?: number;
   rewrite: Rewrite | null;
   engine: EngineInfo;
   usage: Usage;
@@ -103,6 +105,8 @@ export interface ReadyResponse {
   ready: boolean;
   /** Which engines can serve a request now. */
   engines: { [key: string]: boolean };
+  /** Whether the shared Redis answers; null when none is configured. When false the service still serves, with limits and cache kept per process. */
+  redis?: boolean | null;
 }
 
 export interface Rewrite {
@@ -133,6 +137,8 @@ export interface ScoreResponse {
   readability: Readability;
   /** Only when options.critiques was true. */
   critiques?: Critique[] | null;
+  /** Only when options.critiques was true: critiques left out (at most 10 of one rule and 50 in all are sent). The scores count every one. */
+  critiques_omitted?: number | null;
 }
 
 export interface Scores {
