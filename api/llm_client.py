@@ -20,22 +20,20 @@ import logging
 import os
 import random
 import re
-import string
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from api.coach_errors import CoachError
+from api.prompts import COACH_DIR, load_prompt
 from api.settings import Settings
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
-FORMAT_PROMPT = "coach/v3/format.md"
-REPAIR_PROMPT = "coach/v3/repair.md"
+FORMAT_PROMPT = f"{COACH_DIR}/format.md"
+REPAIR_PROMPT = f"{COACH_DIR}/repair.md"
 # The model's broken answer is echoed back for the repair; a cap keeps the retry cheap.
 MAX_ECHOED_ANSWER_CHARS = 6000
 
@@ -160,12 +158,6 @@ async def load_litellm() -> None:
 
 
 _primed = False
-
-
-@cache
-def load_prompt(name: str) -> string.Template:
-    """A prompt template from prompts/, e.g. 'coach/v3/system.md'; placeholders are $names."""
-    return string.Template((PROMPTS_DIR / name).read_text(encoding="utf-8").strip())
 
 
 def supports_schema(model: str) -> bool:

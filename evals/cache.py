@@ -22,7 +22,6 @@ def platform_cache_dir() -> Path:
 
 # Outside the checkout, so a run leaves the working tree clean.
 CACHE_DIR = platform_cache_dir()
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
 
 def cache_key(parts: dict[str, Any]) -> str:

@@ -9,13 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.judge import score_draft
 from api.judge.principles import PRINCIPLE_IDS
+from api.prompts import JUDGE_DIR, PROMPTS_DIR, load_prompt
 from api.schemas import CoachContext, CoachResponse
 from api.settings import Settings, get_settings
-from evals.cache import PROMPTS_DIR, AnswerCache, prompts_digest
+from evals.cache import AnswerCache, prompts_digest
 from evals.cases import Case
 
-JUDGE_PROMPT_VERSION = "v1"
-JUDGE_PROMPT_DIR = PROMPTS_DIR / "judge" / JUDGE_PROMPT_VERSION
+JUDGE_PROMPT_DIR = PROMPTS_DIR / JUDGE_DIR
 LOCAL_PASS_SCORE = 75
 LLM_PASS_SCORE = 80
 
@@ -74,8 +74,8 @@ class LlmJudge:
         self.cache = cache or AnswerCache(enabled=False)
         self.settings = settings or judge_settings(model)
         self.timeout_s = timeout_s or self.settings.timeout_s
-        self.system_prompt = (prompt_dir / "system.md").read_text(encoding="utf-8")
-        self.user_prompt = (prompt_dir / "user.md").read_text(encoding="utf-8")
+        self.system_prompt = load_prompt(str((prompt_dir / "system.md").relative_to(PROMPTS_DIR))).template
+        self.user_prompt = load_prompt(str((prompt_dir / "user.md").relative_to(PROMPTS_DIR)))
         self.prompt_version = f"judge-{prompt_dir.name}-{prompts_digest(prompt_dir)}"
 
     def check_ready(self) -> None:
@@ -89,7 +89,7 @@ class LlmJudge:
         facts = context.model_dump(exclude={"received_message"}, exclude_none=True)
         return [
             {"role": "system", "content": self.system_prompt},
-            {"role": "user", "content": self.user_prompt.format(
+            {"role": "user", "content": self.user_prompt.substitute(
                 context="\n".join(f"{k}: {v}" for k, v in facts.items()) or "(none)",
                 received_message=context.received_message or "(not given)",
                 draft=case.draft,

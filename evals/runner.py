@@ -19,9 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api.coach_errors import CoachError
 from api.coaching import CoachService
+from api.prompts import PROMPTS_DIR
 from api.schemas import CoachOptions, CoachRequest, CoachResponse
 from api.settings import Settings, get_settings
-from evals.cache import CACHE_DIR, PROMPTS_DIR, AnswerCache, prompts_digest
+from evals.cache import CACHE_DIR, AnswerCache, prompts_digest
 from evals.cases import CASES_DIR, Case, CaseError, load_cases
 from evals.checks import CheckResult, check_response
 from evals.judges import Judge, JudgeUnavailable, make_judge

@@ -14,11 +14,11 @@ from api.judge import ScoredDraft, score_draft
 from api.judge.text.invented import invented_names, invented_numbers
 from api.judge.text.letter import greeting_name, signature_name
 from api.judge.text.sentences import matching_copy
-from api.llm_client import load_prompt
+from api.prompts import COACH_DIR, COACH_PROMPT_VERSION, load_prompt
 from api.schemas import MAX_DRAFT_CHARS, CoachContext, CoachOptions, CoachRequest, Critique, Severity
 
-PROMPT_VERSION = "coach-v3"
-PROMPT_DIR = "coach/v3"
+PROMPT_VERSION = COACH_PROMPT_VERSION
+PROMPT_DIR = COACH_DIR
 MAX_MODEL_CRITIQUES = 8
 MAX_MODEL_REPLACEMENTS = 3
 # Length limits of the answer's free-text fields: a model that loops is stopped by the server's
