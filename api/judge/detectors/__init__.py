@@ -145,8 +145,8 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Itera
                 k = kept[i]
                 if k.breaks_principle and finding.start <= k.start and k.end <= finding.end:  # type: ignore[operator]
                     kept[i] = k._replace(start=finding.start, end=finding.end, quote=finding.quote)
-            # Two matches of one rule in the sentence now share its span: one finding is enough.
-            kept = list(dict.fromkeys(kept))
+    # Two matches of one rule in a sentence that now share its span: one finding is enough.
+    kept = list(dict.fromkeys(kept))
     kept.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.start if f.start is not None else -1, f.rule))
     return kept
 
