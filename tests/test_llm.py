@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from fakes.openai_server import FakeOpenAI, Reply
+from fakes.openai_server import Reply
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -46,12 +46,6 @@ def answer(rewrite: str | None = GOOD_REWRITE, critiques: list[dict] | None = No
         ],
         "rewrite": rewrite,
     }
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeOpenAI() as server:
-        yield server
 
 
 @pytest.fixture

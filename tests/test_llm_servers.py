@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from fakes.openai_server import FakeOpenAI, Reply
+from fakes.openai_server import Reply
 from test_llm import DRAFT, GOOD_REWRITE, answer
 
 from api.engines.llm import LlmEngine
@@ -19,12 +19,6 @@ from api.settings import Settings
 
 MODEL = "openai/fake-coach"
 HOSTILE = "Hi Dana,\n\nYour loss, honestly. You made a mistake and I demand an answer by Friday!!!\n\nSam"
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeOpenAI() as server:
-        yield server
 
 
 @pytest.fixture

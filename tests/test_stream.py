@@ -4,7 +4,6 @@ import json
 import time
 
 import httpx
-import pytest
 from fakes.openai_server import FakeOpenAI, Reply
 from fakes.server import ThreadedServer
 
@@ -27,12 +26,6 @@ ANSWER = {
     ],
     "rewrite": REWRITE,
 }
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeOpenAI() as server:
-        yield server
 
 
 def settings_for(fake: FakeOpenAI, **overrides) -> Settings:
