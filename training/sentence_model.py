@@ -30,9 +30,16 @@ OUT = ROOT / "api" / "judge" / "detectors"
 CACHE = ROOT / ".cache" / "embeddings"
 LABELS = list(PRINCIPLE_IDS)
 SEED = 7
-# Graceful replies may be given a warning this often, at most, on sets the head never saw.
-GRACEFUL_WARNED_BUDGET = 0.02
+# Graceful replies may be given a warning this often, at most, on sets the model never saw (the
+# patterns warn a few more; SPEC's bar for the judge as a whole is 5%).
+GRACEFUL_WARNED_BUDGET = 0.03
+# Below its warning, a sentence this close to it is a doubt: the rewrite leaves it out.
 INFO_RATIO = 0.6
+# In a draft that breaks a principle, the rewrite may keep at most this share of poor replies'
+# offending sentences that the model reads (of sets it never saw).
+REWRITE_KEEPS_OFFENDING_BUDGET = 0.05
+THRESHOLD_STEP = 0.02
+THRESHOLD_STEPS = np.round(np.arange(0.95, 0.08, -THRESHOLD_STEP), 4)
 
 
 @dataclass
@@ -41,6 +48,7 @@ class Example:
     breaks: np.ndarray      # one 0/1 per principle
     source: str             # the set it comes from
     graceful_reply: str | None = None   # the id of the graceful reply it belongs to, if any
+    reply: str | None = None            # the id of the reply it belongs to, if any
 
 
 def training_files() -> list[Path]:
@@ -73,7 +81,7 @@ def read_examples() -> list[Example]:
             for sentence in split_sentences(draft):
                 principles = sorted({p for s, e, ps in marked if s < sentence.end and sentence.start < e for p in ps})
                 examples.append(Example(sentence.text, _vector(principles), source,
-                                        item["id"] if item["label"] == "good" else None))
+                                        item["id"] if item["label"] == "good" else None, item["id"]))
     return examples
 
 
@@ -232,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=FOLDS, help="cross-fitting folds, by set")
     parser.add_argument("--measure-only", action="store_true", help="report the out-of-set figures, write nothing")
     parser.add_argument("--out", type=Path, default=OUT, help="where to write sentence_model.npz and .json")
+    parser.add_argument("--save-out-of-set", type=Path, metavar="NPZ",
+                        help="also save each sentence's out-of-set probabilities (for choosing thresholds)")
     args = parser.parse_args(argv)
     examples = read_examples()
     y = np.stack([e.breaks for e in examples])
@@ -253,8 +263,14 @@ def main(argv: list[str] | None = None) -> int:
         held[outside] = logits_of(reader, [states[i] for i in outside])
     calibration = [platt(held[:, i], y[:, i]) for i in range(len(LABELS))]
     probabilities = 1 / (1 + np.exp(-(held * [a for a, _ in calibration] + [b for _, b in calibration])))
-    threshold = pick_threshold(examples, probabilities)
-    report = summarise(examples, y, probabilities, threshold, sets)
+    thresholds = pick_thresholds(examples, y, probabilities)
+    broken_draft_doubt = pick_broken_draft_doubt(examples, y, probabilities)
+    if args.save_out_of_set:
+        np.savez_compressed(args.save_out_of_set, text=np.array([e.text for e in examples]), source=sources,
+                            graceful_reply=np.array([e.graceful_reply or "" for e in examples]),
+                            reply=np.array([e.reply or "" for e in examples]),
+                            truth=y, probabilities=probabilities, labels=np.array(LABELS))
+    report = summarise(examples, y, probabilities, np.array(thresholds), sets)
     print(json.dumps(report["out_of_set"], indent=2), file=sys.stderr)
     if args.measure_only:
         return 0
@@ -271,23 +287,79 @@ def main(argv: list[str] | None = None) -> int:
     })
     np.savez_compressed(args.out / "sentence_model.npz", **{k: v.astype(np.float16) if v.ndim == 2 else v for k, v in tensors.items()})
     meta = {"labels": LABELS, "tuned_layers": args.tuned_layers, "epochs": args.epochs,
-            "warning_at": threshold, "info_at": round(threshold * INFO_RATIO, 4), **report}
+            "warning_at": dict(zip(LABELS, thresholds, strict=True)),
+            "info_at": {label: round(t * INFO_RATIO, 4) for label, t in zip(LABELS, thresholds, strict=True)},
+            "broken_draft_doubt_at": broken_draft_doubt, **report}
     (args.out / "sentence_model.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
     return 0
 
 
-def pick_threshold(examples: list[Example], probabilities: np.ndarray) -> float:
-    """The lowest probability that warns no more graceful replies than the budget allows."""
-    replies: dict[str, float] = {}
-    for example, p in zip(examples, probabilities, strict=True):
-        if example.graceful_reply:
-            replies[example.graceful_reply] = max(replies.get(example.graceful_reply, 0.0), float(p.max()))
-    worst = sorted(replies.values(), reverse=True)
-    allowed = int(GRACEFUL_WARNED_BUDGET * len(worst))
-    return round(max(0.5, worst[allowed] + 1e-4), 4)
+def _replies(examples: list[Example]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Row indices of each graceful reply's sentences, and of each poor reply's."""
+    rows: dict[str, list[int]] = {}
+    graceful: set[str] = set()
+    for i, example in enumerate(examples):
+        if example.reply:
+            rows.setdefault(example.reply, []).append(i)
+            if example.graceful_reply:
+                graceful.add(example.reply)
+    return ([np.array(r) for k, r in rows.items() if k in graceful],
+            [np.array(r) for k, r in rows.items() if k not in graceful])
 
 
-def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: float, sets: list[str]) -> dict:
+def _reply_measures(flagged: np.ndarray, y: np.ndarray, graceful: list[np.ndarray],
+                    poor: list[np.ndarray]) -> tuple[float, float]:
+    """Share of graceful replies given any warning, and share of poor replies' broken principles found."""
+    warned = float(np.mean([flagged[rows].any() for rows in graceful]))
+    expected = found = 0
+    for rows in poor:
+        truth = y[rows].max(0) > 0
+        expected += int(truth.sum())
+        found += int((flagged[rows].any(0) & truth).sum())
+    return warned, found / max(expected, 1)
+
+
+def pick_thresholds(examples: list[Example], y: np.ndarray, probabilities: np.ndarray) -> list[float]:
+    """A warning threshold per principle: starting high, the principle whose threshold can come
+    down a step for the most flags found per graceful reply warned is lowered, until one more step
+    would warn more graceful replies (of sets the model never saw) than the budget allows."""
+    graceful, poor = _replies(examples)
+    thresholds = np.full(len(LABELS), THRESHOLD_STEPS[0])
+    while True:
+        warned, found = _reply_measures(probabilities >= thresholds, y, graceful, poor)
+        best: tuple[float, np.ndarray] | None = None
+        for i in range(len(LABELS)):
+            lower = THRESHOLD_STEPS[THRESHOLD_STEPS < thresholds[i] - 1e-9]
+            if not len(lower):
+                continue
+            trial = thresholds.copy()
+            trial[i] = lower[0]
+            trial_warned, trial_found = _reply_measures(probabilities >= trial, y, graceful, poor)
+            if trial_warned > GRACEFUL_WARNED_BUDGET:
+                continue
+            value = (trial_found - found + 1e-4) / (trial_warned - warned + 1e-3)
+            if best is None or value > best[0]:
+                best = (value, trial)
+        if best is None:
+            return [round(float(t), 4) for t in thresholds]
+        thresholds = best[1]
+
+
+def pick_broken_draft_doubt(examples: list[Example], y: np.ndarray, probabilities: np.ndarray) -> float:
+    """In a draft that already breaks a principle the rewrite keeps a sentence only below this
+    probability: the highest level that keeps no more than the allowed share of poor replies'
+    offending sentences (of sets the model never saw)."""
+    _, poor = _replies(examples)
+    rows = np.concatenate(poor)
+    offending = rows[y[rows].sum(1) > 0]
+    highest = probabilities[offending].max(1)
+    for level in sorted(THRESHOLD_STEPS):
+        if (highest < level).mean() > REWRITE_KEEPS_OFFENDING_BUDGET:
+            return round(float(max(level - THRESHOLD_STEP, THRESHOLD_STEPS.min())), 4)
+    return round(float(THRESHOLD_STEPS.max()), 4)
+
+
+def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: np.ndarray, sets: list[str]) -> dict:
     offending = y.sum(1) > 0
     flagged = p >= threshold
     per_set = {}
@@ -304,6 +376,8 @@ def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: 
         label: {"offending": int(y[:, i].sum()), "found": round(float(flagged[y[:, i] > 0, i].mean()), 3)}
         for i, label in enumerate(LABELS)
     }
+    graceful, poor = _replies(examples)
+    warned, found = _reply_measures(flagged, y, graceful, poor)
     return {
         "trained_on": sets,
         "sentences": len(examples),
@@ -311,6 +385,8 @@ def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: 
         "out_of_set": {
             "offending_found": round(float((flagged & (y > 0)).any(1)[offending].mean()), 3),
             "clean_flagged": round(float(flagged.any(1)[~offending].mean()), 3),
+            "graceful_replies_warned": round(warned, 3),
+            "poor_replies_flags_found": round(found, 3),
             "per_principle": per_principle,
             "per_set": per_set,
         },

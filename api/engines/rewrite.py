@@ -67,8 +67,9 @@ def local_rewrite(draft_text: str, context: CoachContext | None = None, draft_fi
     draft = Draft(draft_text, context)
     all_findings = draft_findings if draft_findings is not None else run_rules(draft)
     findings = [f for f in all_findings if f.breaks_principle or "rewrite_drops" in f.tags]
-    # When in doubt, leave it out: a sentence the sentence model is unsure of is not kept either.
-    doubts = model_doubts(draft)
+    # When in doubt, leave it out: a sentence the sentence model is unsure of is not kept either,
+    # and in a draft that went wrong the model's doubts count sooner.
+    doubts = model_doubts(draft, broken=any(f.breaks_principle for f in findings))
     parts = _split_parts(draft, findings, doubts)
     seed = zlib.crc32(draft_text.encode("utf-8"))
     if not any(f.breaks_principle for f in findings):

@@ -28,7 +28,7 @@ def test_probabilities_per_principle_are_calibrated_numbers():
     (reading,) = sentence_model().read(["Thanks for wasting three weeks of my life."])
     assert set(reading) == set(PRINCIPLE_IDS)
     assert all(0.0 <= p <= 1.0 for p in reading.values())
-    assert reading["reputation"] >= sentence_model().warning_at
+    assert reading["reputation"] >= sentence_model().warning_at["reputation"]
 
 
 def test_sarcasm_with_no_rude_word_is_underlined_as_a_whole_sentence():

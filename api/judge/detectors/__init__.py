@@ -54,17 +54,19 @@ def _on_name_line(text: str, sentence: Span) -> bool:
     return NAME_LINE.match(text[line_start:line_end if line_end >= 0 else len(text)]) is not None
 
 
-def model_doubts(draft: Draft) -> list[Span]:
-    """Sentences the model is not sure are fine: below a warning, above its doubt threshold."""
+def model_doubts(draft: Draft, broken: bool = False) -> list[Span]:
+    """Sentences the model is not sure are fine: below a warning, above its doubt threshold. In a
+    draft that already breaks a principle (`broken`), the doubt threshold is lower: a draft that went
+    wrong in one sentence is more likely to have gone wrong in its neighbours too."""
     if not any(rule.kind == "sentence_model" for rule in RULES.values()):
         return []  # the model's rules are switched off
-    info_at = sentence_model().info_at
+    model = sentence_model()
     return [s for s, reading in zip(draft.sentences, sentence_readings(draft), strict=True)
-            if max(reading.values(), default=0.0) >= info_at]
+            if any(p >= (model.broken_draft_doubt_at if broken else model.info_at[label]) for label, p in reading.items())]
 
 
 def _sentence_model_spans(draft: Draft, rule: Rule) -> list[Span]:
-    threshold = rule.threshold if rule.threshold is not None else sentence_model().warning_at
+    threshold = rule.threshold if rule.threshold is not None else sentence_model().warning_at[rule.principle]
     return [_without_greeting(draft, s) for s, reading in zip(draft.sentences, sentence_readings(draft), strict=True)
             if reading.get(rule.principle, 0.0) >= threshold]
 

@@ -33,8 +33,11 @@ class SentenceModel:
         meta = json.loads(_DATA.joinpath("sentence_model.json").read_text("utf-8"))
         weights.update({k: v for k, v in tuned_weights.items() if k.startswith("encoder.")})
         self.labels: list[str] = meta["labels"]
-        self.warning_at: float = meta["warning_at"]
-        self.info_at: float = meta["info_at"]
+        # Per principle: a warning from this probability; a doubt (the rewrite leaves the sentence
+        # out) from info_at, or in a draft that already breaks a principle, from broken_draft_doubt_at.
+        self.warning_at: dict[str, float] = meta["warning_at"]
+        self.info_at: dict[str, float] = meta["info_at"]
+        self.broken_draft_doubt_at: float = meta["broken_draft_doubt_at"]
         self._head = {k.removeprefix("head."): v for k, v in tuned_weights.items() if k.startswith("head.")}
         self._encoder = Encoder(weights)
         self._tokenizer = load_tokenizer()
