@@ -38,8 +38,12 @@ INFO_RATIO = 0.6
 # In a draft that breaks a principle, the rewrite may keep at most this share of poor replies'
 # offending sentences that the model reads (of sets it never saw).
 REWRITE_KEEPS_OFFENDING_BUDGET = 0.05
+# The model may turn a pattern's warning into a suggestion only where that loses at most this share of
+# the patterns' warnings on offending sentences.
+PATTERN_VETO_LOSS_BUDGET = 0.01
 THRESHOLD_STEP = 0.02
 THRESHOLD_STEPS = np.round(np.arange(0.95, 0.08, -THRESHOLD_STEP), 4)
+VETO_STEPS = np.round(np.arange(0.01, 0.31, 0.01), 4)
 
 
 @dataclass
@@ -265,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     probabilities = 1 / (1 + np.exp(-(held * [a for a, _ in calibration] + [b for _, b in calibration])))
     thresholds = pick_thresholds(examples, y, probabilities)
     broken_draft_doubt = pick_broken_draft_doubt(examples, y, probabilities)
+    pattern_veto = pick_pattern_veto(examples, y, probabilities)
     if args.save_out_of_set:
         np.savez_compressed(args.save_out_of_set, text=np.array([e.text for e in examples]), source=sources,
                             graceful_reply=np.array([e.graceful_reply or "" for e in examples]),
@@ -289,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"labels": LABELS, "tuned_layers": args.tuned_layers, "epochs": args.epochs,
             "warning_at": dict(zip(LABELS, thresholds, strict=True)),
             "info_at": {label: round(t * INFO_RATIO, 4) for label, t in zip(LABELS, thresholds, strict=True)},
-            "broken_draft_doubt_at": broken_draft_doubt, **report}
+            "broken_draft_doubt_at": broken_draft_doubt, "pattern_veto_below": pattern_veto, **report}
     (args.out / "sentence_model.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
     return 0
 
@@ -357,6 +362,45 @@ def pick_broken_draft_doubt(examples: list[Example], y: np.ndarray, probabilitie
         if (highest < level).mean() > REWRITE_KEEPS_OFFENDING_BUDGET:
             return round(float(max(level - THRESHOLD_STEP, THRESHOLD_STEPS.min())), 4)
     return round(float(THRESHOLD_STEPS.max()), 4)
+
+
+def pick_pattern_veto(examples: list[Example], y: np.ndarray, probabilities: np.ndarray) -> float:
+    """The highest probability below which the model may turn a pattern's warning into a suggestion:
+    every principle of every sentence the warning covers reads below it (out-of-set), and no more
+    than the allowed share of the patterns' warnings on offending sentences of the training replies
+    is lost that way."""
+    from api.judge import Draft, run_rules
+    from api.judge.detectors import RULES, vetoable
+    from api.schemas import CoachContext
+
+    highest = {e.text: float(p.max()) for e, p in zip(examples, probabilities, strict=True)}
+    offending = {e.text: bool(t.sum() > 0) for e, t in zip(examples, y, strict=True)}
+    model_rules = frozenset(rule.id for rule in RULES.values() if rule.kind == "sentence_model")
+    readings: list[tuple[float, bool]] = []  # per pattern warning: its sentences' highest reading, and whether one offends
+    for path in training_files():
+        for line in path.read_text("utf-8").splitlines():
+            item = json.loads(line) if line.strip() else {}
+            if "draft" not in item or (item["label"] == "poor" and "offending" not in item):
+                continue
+            context = CoachContext(**{k: v for k, v in (item["context"] or {}).items() if v is not None})
+            draft = Draft(item["draft"], context)
+            for finding in run_rules(draft, disabled=model_rules):
+                if not vetoable(finding):
+                    continue
+                covered = [s.text for s in draft.sentences if s.start < finding.end and finding.start < s.end]
+                if covered and all(t in highest for t in covered):
+                    readings.append((max(highest[t] for t in covered), any(offending[t] for t in covered)))
+    true_warnings = np.array([r for r, offends in readings if offends])
+    false_warnings = np.array([r for r, offends in readings if not offends])
+    chosen = 0.0
+    for level in VETO_STEPS:
+        if (true_warnings < level).mean() > PATTERN_VETO_LOSS_BUDGET:
+            break
+        chosen = float(level)
+    print(f"pattern warnings: {len(true_warnings)} on offending sentences, {len(false_warnings)} on clean ones; "
+          f"below {chosen}: {int((true_warnings < chosen).sum())} and {int((false_warnings < chosen).sum())}",
+          file=sys.stderr)
+    return round(chosen, 4)
 
 
 def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: np.ndarray, sets: list[str]) -> dict:

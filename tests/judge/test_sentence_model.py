@@ -1,7 +1,11 @@
 """The offline sentence model: what it reads, how it is cached, and how its findings look."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import numpy as np
 
+from api.engines.rewrite import local_rewrite
 from api.judge import Draft, run_rules, score_draft
 from api.judge.detectors import RULES, plug_sentence_model, sentence_readings
 from api.judge.detectors.sentence_model import SentenceModel, sentence_model
@@ -85,3 +89,69 @@ def test_disabling_the_model_rules_silences_the_model():
     text = "I hope your next candidate enjoys being interviewed by someone who checks their phone the whole time."
     assert [f for f in run_rules(Draft(text)) if f.rule in MODEL_RULES]
     assert not [f for f in run_rules(Draft(text), frozenset(MODEL_RULES)) if f.rule in MODEL_RULES]
+
+
+@contextmanager
+def reading(probability_of: Callable[[str], dict[str, float]]) -> Iterator[None]:
+    """The judge with a reader that reads each sentence as `probability_of` says."""
+    plug_sentence_model(lambda sentences: [{p: 0.0 for p in PRINCIPLE_IDS} | probability_of(s) for s in sentences])
+    MEMO.clear()
+    try:
+        yield
+    finally:
+        plug_sentence_model(None)
+        MEMO.clear()
+
+
+STINGS = "Hi Dana,\n\nThis one stings, but I'm glad I applied. Thank you for your time.\n\nSam"
+
+
+def test_a_pattern_warning_on_a_sentence_the_model_reads_as_fine_is_only_a_suggestion():
+    with reading(lambda s: {}):
+        scored = score_draft(STINGS)
+        venting = [f for f in scored.findings if f.rule == "reputation.venting"]
+        assert venting and all(f.severity == "info" for f in venting)
+        assert scored.scores.principles["reputation"].status != "broken"
+        assert scored.scores.verdict == "ready"
+
+
+def test_a_pattern_warning_stands_where_the_model_shares_the_doubt():
+    veto = sentence_model().pattern_veto_below
+    with reading(lambda s: {"resilience": veto} if "stings" in s else {}):
+        scored = score_draft(STINGS)
+        assert [f for f in scored.findings if f.rule == "reputation.venting" and f.severity == "warning"]
+        assert scored.scores.verdict != "ready"
+
+
+def test_warnings_start_at_each_principles_own_threshold():
+    model = sentence_model()
+    low, high = sorted(model.warning_at, key=model.warning_at.get)[0], sorted(model.warning_at, key=model.warning_at.get)[-1]
+    assert model.warning_at[low] < model.warning_at[high]
+    between = (model.warning_at[low] + model.warning_at[high]) / 2
+    text = "I hope the new hire works out."
+    with reading(lambda s: {low: between, high: between}):
+        broken = {f.principle for f in run_rules(Draft(text)) if f.rule in MODEL_RULES and f.breaks_principle}
+    assert low in broken and high not in broken
+
+
+def test_a_draft_that_went_wrong_loses_the_sentences_the_model_half_doubts():
+    model = sentence_model()
+    doubtful = "I guess the other candidate had connections."
+    half = (model.broken_draft_doubt_at + min(model.info_at.values())) / 2
+    rude = f"Hi Dana,\n\nThanks for letting me know. {doubtful} This process was a joke.\n\nSam"
+    polite = f"Hi Dana,\n\nThanks for letting me know. {doubtful} All the best to the team.\n\nSam"
+    with reading(lambda s: {"reputation": half} if s == doubtful else {"reputation": 0.99} if "joke" in s else {}):
+        assert doubtful not in local_rewrite(rude)
+        assert doubtful in local_rewrite(polite)
+
+
+def test_the_models_unease_ranks_a_reply_below_one_it_trusts():
+    text = "Thank you for letting me know. I'd be glad to be considered for future roles. Best wishes, Sam"
+    with reading(lambda s: {}):
+        trusted = score_draft(text).scores.overall
+    model = sentence_model()
+    near = (model.info_at["reputation"] + model.warning_at["reputation"]) / 2
+    with reading(lambda s: {"reputation": near} if s.startswith("I'd be glad") else {}):
+        doubted = score_draft(text)
+    assert doubted.scores.overall < trusted
+    assert not [f for f in doubted.findings if f.breaks_principle]

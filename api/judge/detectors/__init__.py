@@ -2,6 +2,7 @@
 api/judge/principles: each entry's kind picks how it finds spans. Find any rule by its dotted id
 with one grep."""
 
+import bisect
 import itertools
 from collections.abc import Callable, Iterable
 
@@ -37,21 +38,23 @@ def plug_sentence_model(read: SentenceReader | None) -> None:
 
 def sentence_readings(draft: Draft) -> list[dict[str, float]]:
     """The sentence model's reading of each of the draft's sentences, in order. A line that is only
-    a name ("K. Doyle" under a sign-off) is a signature, not a sentence: the model does not read it."""
+    a name ("K. Doyle" under a sign-off) is a signature, and a line that starts with ">" quotes the
+    message replied to: neither is the candidate's sentence, and the model does not read them."""
     read = _plugged_reader or sentence_model().read
 
     def read_draft() -> list[dict[str, float]]:
-        sentences = [s for s in draft.sentences if not _on_name_line(draft.text, s)]
+        sentences = [s for s in draft.sentences if not _not_the_candidates(draft.text, s)]
         readings = dict(zip(sentences, read([s.text for s in sentences]), strict=True)) if sentences else {}
         return [readings.get(s, {}) for s in draft.sentences]
 
     return draft.reading("sentence_model", read_draft)
 
 
-def _on_name_line(text: str, sentence: Span) -> bool:
+def _not_the_candidates(text: str, sentence: Span) -> bool:
     line_start = text.rfind("\n", 0, sentence.start) + 1
     line_end = text.find("\n", sentence.end)
-    return NAME_LINE.match(text[line_start:line_end if line_end >= 0 else len(text)]) is not None
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    return NAME_LINE.match(line) is not None or line.lstrip().startswith(">")
 
 
 def model_doubts(draft: Draft, broken: bool = False) -> list[Span]:
@@ -63,6 +66,50 @@ def model_doubts(draft: Draft, broken: bool = False) -> list[Span]:
     model = sentence_model()
     return [s for s, reading in zip(draft.sentences, sentence_readings(draft), strict=True)
             if any(p >= (model.broken_draft_doubt_at if broken else model.info_at[label]) for label, p in reading.items())]
+
+
+def model_unease(draft: Draft, disabled: frozenset[str] = frozenset()) -> float:
+    """How far the draft's most doubtful sentence goes from the model's doubt threshold towards a
+    warning, from 0 to 1. Sentences at a warning already cost through their findings. The grace score
+    ranks by it, so a reply the model half-suspects scores below one it trusts."""
+    if all(rule.id in disabled for rule in RULES.values() if rule.kind == "sentence_model"):
+        return 0.0
+    model = sentence_model()
+    return max((
+        (p - model.info_at[label]) / (model.warning_at[label] - model.info_at[label])
+        for reading in sentence_readings(draft) for label, p in reading.items()
+        if model.info_at[label] < p < model.warning_at[label]
+    ), default=0.0)
+
+
+def _vetoed(draft: Draft, findings: list[Finding]) -> list[Finding]:
+    """A pattern's warning on a sentence the model reads as plainly fine ("This one stings, but I'm
+    glad I applied") becomes a suggestion: wording alone is not enough to warn. The rewrite still
+    leaves the sentence out."""
+    veto = sentence_model().pattern_veto_below
+    if veto <= 0:
+        return findings
+    sentences, readings = draft.sentences, sentence_readings(draft)
+    starts = [s.start for s in sentences]
+    out = []
+    for finding in findings:
+        if vetoable(finding):
+            # The sentences the finding overlaps, found by bisection: a long draft has many of both.
+            first = max(bisect.bisect_right(starts, finding.start) - 1, 0)
+            last = bisect.bisect_left(starts, finding.end)
+            read = [readings[i] for i in range(first, last) if finding.start < sentences[i].end]  # type: ignore[operator]
+            if read and all(r and max(r.values()) < veto for r in read):
+                finding = finding._replace(severity="info", tags=finding.tags | {"rewrite_drops"})
+        out.append(finding)
+    return out
+
+
+def vetoable(finding: Finding) -> bool:
+    """Whether the model may overrule this finding: a warning by a rule that reads one sentence's
+    words. The model reads words in lower case, so it has no say on form (capitals, "!!!")."""
+    rule = RULES.get(finding.rule)
+    return (finding.breaks_principle and finding.start is not None and rule is not None
+            and rule.kind in VETOABLE_KINDS and "about_form" not in finding.tags)
 
 
 def _sentence_model_spans(draft: Draft, rule: Rule) -> list[Span]:
@@ -111,6 +158,8 @@ def _load_rules() -> dict[str, Rule]:
 
 RULES: dict[str, Rule] = _load_rules()
 _MODEL_RULES = frozenset(rule.id for rule in RULES.values() if rule.kind == "sentence_model")
+# What the model may overrule: rules that read one sentence's wording.
+VETOABLE_KINDS = frozenset({"pattern", "sentence_function"})
 
 
 def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Iterable[Finding] = ()) -> list[Finding]:
@@ -121,7 +170,10 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Itera
     and a suggestion about what a principle lacks is dropped once that principle is found broken.
     """
     active = [rule for rule in RULES.values() if rule.id not in disabled]
-    findings = _base_findings(draft, active) + list(extra)
+    findings = _base_findings(draft, active)
+    if any(rule.kind == "sentence_model" for rule in active):
+        findings = _vetoed(draft, findings)
+    findings += list(extra)
     for rule in active:
         if rule.kind == "derived":
             findings += rule.findings_from(rule.detect(draft, findings, rule))
@@ -225,5 +277,5 @@ def _sentence_hits(probe: str, lead: int, length: int, rule_set: int) -> tuple[t
     )
 
 
-__all__ = ["RULES", "SEVERITY_RANK", "Finding", "Rule", "findings_of", "model_finding", "model_doubts",
-           "plug_sentence_model", "run_rules", "sentence_readings"]
+__all__ = ["RULES", "SEVERITY_RANK", "Finding", "Rule", "findings_of", "model_finding", "model_doubts", "model_unease",
+           "plug_sentence_model", "run_rules", "sentence_readings", "vetoable"]

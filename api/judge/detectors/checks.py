@@ -179,9 +179,9 @@ def _touches(sentence: Span, flagged: list[tuple[int, int]]) -> bool:
 
 
 def not_accepting(draft: Draft, findings: list[Finding], rule: Rule) -> Iterable[Span | None]:
-    """Anger, pressure or pleading aimed at the decision (findings tagged not_accepting), in a reply
+    """Anger, pressure or pleading aimed at the decision (warnings tagged not_accepting), in a reply
     that never accepts it, shows someone who has not moved on."""
-    trigger = next((f for f in findings if "not_accepting" in f.tags and f.start is not None), None)
+    trigger = next((f for f in findings if "not_accepting" in f.tags and f.breaks_principle and f.start is not None), None)
     if trigger is None or any(f.principle == rule.principle for f in findings):
         return
     # A reply that also accepts, looks ahead or names something learned has one bad line, not this.
@@ -190,9 +190,9 @@ def not_accepting(draft: Draft, findings: list[Finding], rule: Rule) -> Iterable
 
 
 def burns_bridges(draft: Draft, findings: list[Finding], rule: Rule) -> Iterable[Span | None]:
-    """Contempt, threats and closed doors (findings tagged burns_bridges) end the relationship with
+    """Contempt, threats and closed doors (warnings tagged burns_bridges) end the relationship with
     everyone who met the candidate, unless the reply still offers to stay in touch."""
-    trigger = next((f for f in findings if "burns_bridges" in f.tags and f.start is not None), None)
+    trigger = next((f for f in findings if "burns_bridges" in f.tags and f.breaks_principle and f.start is not None), None)
     if trigger is None or any(f.principle == rule.principle and f.breaks_principle for f in findings):
         return
     if "keeps_contact" not in _signal_tags_outside_findings(draft, findings):

@@ -38,6 +38,8 @@ class SentenceModel:
         self.warning_at: dict[str, float] = meta["warning_at"]
         self.info_at: dict[str, float] = meta["info_at"]
         self.broken_draft_doubt_at: float = meta["broken_draft_doubt_at"]
+        # A pattern's warning on a sentence read below this for every principle is only a suggestion.
+        self.pattern_veto_below: float = meta["pattern_veto_below"]
         self._head = {k.removeprefix("head."): v for k, v in tuned_weights.items() if k.startswith("head.")}
         self._encoder = Encoder(weights)
         self._tokenizer = load_tokenizer()

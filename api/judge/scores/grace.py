@@ -13,6 +13,7 @@ SHOWN_STEP = 8
 BROKEN_SCORE = {"warning": 25, "critical": 5}
 READY_AT = 70
 RETHINK_BELOW = 40
+UNEASE_COST = 9
 
 
 def principle_scores(findings: Sequence[Finding], signals: Sequence[Signal]) -> dict[PrincipleId, PrincipleScore]:
@@ -33,7 +34,8 @@ def principle_scores(findings: Sequence[Finding], signals: Sequence[Signal]) -> 
 
 
 def grace_score(
-    principles: dict[PrincipleId, PrincipleScore], findings: Sequence[Finding], tone: Tone, readability: Readability
+    principles: dict[PrincipleId, PrincipleScore], findings: Sequence[Finding], tone: Tone, readability: Readability,
+    unease: float,
 ) -> int:
     weighted = sum(p.weight * principles[p.id].score for p in PRINCIPLES)
     breaking = [f for f in findings if f.breaks_principle]
@@ -43,6 +45,8 @@ def grace_score(
     penalty += 3 * (len(breaking) - len(first_of_rule))
     adjusted = weighted - penalty - 0.25 * tone.hostility - 0.1 * tone.anxiety + 0.12 * (tone.politeness - 50)
     adjusted += 4 * tone.sentiment
+    # The sentence model's unease (0 at its doubt threshold, 1 at a warning) costs up to what one broken rule costs.
+    adjusted -= UNEASE_COST * unease
     if readability.words > 220:
         adjusted -= min(10, (readability.words - 220) / 20)
     if readability.words < 12:

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from api.judge.detectors import Finding, run_rules
+from api.judge.detectors import Finding, model_unease, run_rules
 from api.judge.detectors.sentence_model import sentence_model
 from api.judge.detectors.signals import SIGNALS, draft_signals
 from api.judge.scores.grace import grace_score, principle_scores, verdict
@@ -32,7 +32,7 @@ def score_draft(
     draft_tone = tone(text, sentences, findings, draft.word_count)
     draft_readability = readability(text, sentences, words=draft.word_count)
     principles = principle_scores(findings, signals)
-    overall = grace_score(principles, findings, draft_tone, draft_readability)
+    overall = grace_score(principles, findings, draft_tone, draft_readability, model_unease(draft, disabled_rules))
     scores = Scores(
         overall=overall,
         verdict=verdict(overall, findings),
