@@ -58,9 +58,13 @@ def read_replies(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
+def reply_context(reply: dict) -> CoachContext:
+    """The context a labelled reply was written in, as the API takes it."""
+    return CoachContext(**{k: v for k, v in (reply.get("context") or {}).items() if k in CoachContext.model_fields})
+
+
 def coach(reply: dict) -> CoachResponse:
-    context = CoachContext(**{k: v for k, v in (reply.get("context") or {}).items() if k in CoachContext.model_fields})
-    return coach_locally(CoachRequest(draft=reply["draft"], context=context))
+    return coach_locally(CoachRequest(draft=reply["draft"], context=reply_context(reply)))
 
 
 def measure(name: str, replies: list[dict]) -> SetMeasures:

@@ -51,8 +51,8 @@ class Example:
     text: str
     breaks: np.ndarray      # one 0/1 per principle
     source: str             # the set it comes from
-    graceful_reply: str | None = None   # the id of the graceful reply it belongs to, if any
     reply: str | None = None            # the id of the reply it belongs to, if any
+    graceful: bool = False              # whether that reply is graceful
 
 
 def training_files() -> list[Path]:
@@ -77,15 +77,12 @@ def read_examples() -> list[Example]:
             if "text" in item:
                 examples.append(Example(item["text"], _vector(item["breaks"]), source))
                 continue
-            if item["label"] == "poor" and "offending" not in item:
-                continue  # a poor reply without marked sentences cannot say which sentence offends
             draft = item["draft"]
             marked = [(draft.index(q["quote"]), draft.index(q["quote"]) + len(q["quote"]), q["principles"])
                       for q in item.get("offending", [])]
             for sentence in split_sentences(draft):
                 principles = sorted({p for s, e, ps in marked if s < sentence.end and sentence.start < e for p in ps})
-                examples.append(Example(sentence.text, _vector(principles), source,
-                                        item["id"] if item["label"] == "good" else None, item["id"]))
+                examples.append(Example(sentence.text, _vector(principles), source, item["id"], item["label"] == "good"))
     return examples
 
 
@@ -272,8 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     pattern_veto = pick_pattern_veto(examples, y, probabilities)
     if args.save_out_of_set:
         np.savez_compressed(args.save_out_of_set, text=np.array([e.text for e in examples]), source=sources,
-                            graceful_reply=np.array([e.graceful_reply or "" for e in examples]),
                             reply=np.array([e.reply or "" for e in examples]),
+                            graceful=np.array([e.graceful for e in examples]),
                             truth=y, probabilities=probabilities, labels=np.array(LABELS))
     report = summarise(examples, y, probabilities, np.array(thresholds), sets)
     print(json.dumps(report["out_of_set"], indent=2), file=sys.stderr)
@@ -306,7 +303,7 @@ def _replies(examples: list[Example]) -> tuple[list[np.ndarray], list[np.ndarray
     for i, example in enumerate(examples):
         if example.reply:
             rows.setdefault(example.reply, []).append(i)
-            if example.graceful_reply:
+            if example.graceful:
                 graceful.add(example.reply)
     return ([np.array(r) for k, r in rows.items() if k in graceful],
             [np.array(r) for k, r in rows.items() if k not in graceful])
@@ -370,24 +367,21 @@ def pick_pattern_veto(examples: list[Example], y: np.ndarray, probabilities: np.
     than the allowed share of the patterns' warnings on offending sentences of the training replies
     is lost that way."""
     from api.judge import Draft, run_rules
-    from api.judge.detectors import RULES, vetoable
-    from api.schemas import CoachContext
+    from api.judge.detectors import MODEL_RULES, sentences_under, vetoable
+    from evals.judgement import read_replies, reply_context
 
     highest = {e.text: float(p.max()) for e, p in zip(examples, probabilities, strict=True)}
     offending = {e.text: bool(t.sum() > 0) for e, t in zip(examples, y, strict=True)}
-    model_rules = frozenset(rule.id for rule in RULES.values() if rule.kind == "sentence_model")
     readings: list[tuple[float, bool]] = []  # per pattern warning: its sentences' highest reading, and whether one offends
     for path in training_files():
-        for line in path.read_text("utf-8").splitlines():
-            item = json.loads(line) if line.strip() else {}
-            if "draft" not in item or (item["label"] == "poor" and "offending" not in item):
-                continue
-            context = CoachContext(**{k: v for k, v in (item["context"] or {}).items() if v is not None})
-            draft = Draft(item["draft"], context)
-            for finding in run_rules(draft, disabled=model_rules):
+        for item in read_replies(path):
+            if "draft" not in item:
+                continue  # a sentence set
+            draft = Draft(item["draft"], reply_context(item))
+            for finding in run_rules(draft, disabled=MODEL_RULES):
                 if not vetoable(finding):
                     continue
-                covered = [s.text for s in draft.sentences if s.start < finding.end and finding.start < s.end]
+                covered = [draft.sentences[i].text for i in sentences_under(draft, finding)]
                 if covered and all(t in highest for t in covered):
                     readings.append((max(highest[t] for t in covered), any(offending[t] for t in covered)))
     true_warnings = np.array([r for r, offends in readings if offends])

@@ -72,7 +72,7 @@ def model_unease(draft: Draft, disabled: frozenset[str] = frozenset()) -> float:
     """How far the draft's most doubtful sentence goes from the model's doubt threshold towards a
     warning, from 0 to 1. Sentences at a warning already cost through their findings. The grace score
     ranks by it, so a reply the model half-suspects scores below one it trusts."""
-    if all(rule.id in disabled for rule in RULES.values() if rule.kind == "sentence_model"):
+    if MODEL_RULES <= disabled:
         return 0.0
     model = sentence_model()
     return max((
@@ -89,19 +89,24 @@ def _vetoed(draft: Draft, findings: list[Finding]) -> list[Finding]:
     veto = sentence_model().pattern_veto_below
     if veto <= 0:
         return findings
-    sentences, readings = draft.sentences, sentence_readings(draft)
-    starts = [s.start for s in sentences]
+    readings = sentence_readings(draft)
     out = []
     for finding in findings:
         if vetoable(finding):
-            # The sentences the finding overlaps, found by bisection: a long draft has many of both.
-            first = max(bisect.bisect_right(starts, finding.start) - 1, 0)
-            last = bisect.bisect_left(starts, finding.end)
-            read = [readings[i] for i in range(first, last) if finding.start < sentences[i].end]  # type: ignore[operator]
+            read = [readings[i] for i in sentences_under(draft, finding)]
             if read and all(r and max(r.values()) < veto for r in read):
                 finding = finding._replace(severity="info", tags=finding.tags | {"rewrite_drops"})
         out.append(finding)
     return out
+
+
+def sentences_under(draft: Draft, finding: Finding) -> list[int]:
+    """Indices of the draft's sentences that a finding's span overlaps, found by bisection: a long
+    draft has many sentences and many findings."""
+    starts = draft.reading("sentence_starts", lambda: [s.start for s in draft.sentences])
+    first = max(bisect.bisect_right(starts, finding.start) - 1, 0)
+    last = bisect.bisect_left(starts, finding.end)
+    return [i for i in range(first, last) if finding.start < draft.sentences[i].end]  # type: ignore[operator]
 
 
 def vetoable(finding: Finding) -> bool:
@@ -157,7 +162,7 @@ def _load_rules() -> dict[str, Rule]:
 
 
 RULES: dict[str, Rule] = _load_rules()
-_MODEL_RULES = frozenset(rule.id for rule in RULES.values() if rule.kind == "sentence_model")
+MODEL_RULES = frozenset(rule.id for rule in RULES.values() if rule.kind == "sentence_model")
 # What the model may overrule: rules that read one sentence's wording.
 VETOABLE_KINDS = frozenset({"pattern", "sentence_function"})
 
@@ -171,7 +176,7 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Itera
     """
     active = [rule for rule in RULES.values() if rule.id not in disabled]
     findings = _base_findings(draft, active)
-    if any(rule.kind == "sentence_model" for rule in active):
+    if not MODEL_RULES <= disabled:
         findings = _vetoed(draft, findings)
     findings += list(extra)
     for rule in active:
@@ -179,7 +184,7 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Itera
             findings += rule.findings_from(rule.detect(draft, findings, rule))
     # Where a rule and the sentence model flag the same thing, the rule's finding (exact span, specific
     # message) is the one kept.
-    findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.rule in _MODEL_RULES,
+    findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.rule in MODEL_RULES,
                                  f.start if f.start is not None else -1, f.rule))
     # "Nothing offers to stay in touch" adds nothing once the reply is found cutting ties.
     broken = {f.principle for f in findings if f.breaks_principle}
@@ -193,7 +198,7 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Itera
         ]
         if not overlapping:
             kept.append(finding)
-        elif finding.rule in _MODEL_RULES:
+        elif finding.rule in MODEL_RULES:
             # Rule and model agree: the rule's finding stands, underlining the sentence the model read.
             for i in overlapping:
                 k = kept[i]
@@ -277,5 +282,5 @@ def _sentence_hits(probe: str, lead: int, length: int, rule_set: int) -> tuple[t
     )
 
 
-__all__ = ["RULES", "SEVERITY_RANK", "Finding", "Rule", "findings_of", "model_finding", "model_doubts", "model_unease",
-           "plug_sentence_model", "run_rules", "sentence_readings", "vetoable"]
+__all__ = ["MODEL_RULES", "RULES", "SEVERITY_RANK", "Finding", "Rule", "findings_of", "model_finding", "model_doubts", "model_unease",
+           "plug_sentence_model", "run_rules", "sentence_readings", "sentences_under", "vetoable"]
