@@ -87,7 +87,7 @@ $(TRAIN_VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 model: $(TRAIN_VENV)/.installed
-	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.sentence_model
+	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.sentence_model --save-out-of-set .cache/out_of_set.npz
 
 # The judgement measures on the held-out reply sets (docs/judgement.md says what they are).
 judgement: $(RUNTIME)

@@ -231,13 +231,13 @@ def platt(logits: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     return float(a.detach()), float(b.detach())
 
 
-FOLDS = 5
+FOLDS = 3
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.sentence_model", description=__doc__.splitlines()[0])
-    parser.add_argument("--tuned-layers", type=int, default=2, help="top encoder layers fine-tuned (0 = frozen)")
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--tuned-layers", type=int, default=4, help="top encoder layers fine-tuned (0 = frozen)")
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--folds", type=int, default=FOLDS, help="cross-fitting folds, by set")
     parser.add_argument("--measure-only", action="store_true", help="report the out-of-set figures, write nothing")
     parser.add_argument("--out", type=Path, default=OUT, help="where to write sentence_model.npz and .json")

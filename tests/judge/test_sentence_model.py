@@ -1,5 +1,6 @@
 """The offline sentence model: what it reads, how it is cached, and how its findings look."""
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -8,6 +9,7 @@ import numpy as np
 from api.engines.rewrite import local_rewrite
 from api.judge import Draft, run_rules, score_draft
 from api.judge.detectors import RULES, plug_sentence_model, sentence_readings
+from api.judge.detectors.encoder import gelu
 from api.judge.detectors.sentence_model import SentenceModel, sentence_model
 from api.judge.principles import PRINCIPLE_IDS
 from api.judge.text.memo import MEMO
@@ -26,6 +28,22 @@ def test_similar_sentences_embed_closer_than_unrelated_ones():
     )])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_the_encoders_gelu_is_the_exact_one_the_model_was_trained_with():
+    x = np.linspace(-10, 10, 20001, dtype=np.float32)
+    exact = np.array([0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in x.astype(np.float64)])
+    assert gelu(x).dtype == np.float32
+    assert np.abs(gelu(x) - exact).max() < 5e-6
+
+
+def test_a_sentence_reads_the_same_alone_and_padded_in_a_batch_of_longer_ones():
+    model = sentence_model()
+    texts = ["Fine.", "Thanks for letting me know, and best of luck to the whole platform team with the launch."]
+    ids = [model._tokenizer.encode(t).ids for t in texts]
+    together = model._encoder.encode(ids)
+    alone = np.vstack([model._encoder.encode([i]) for i in ids])
+    assert np.abs(together - alone).max() < 1e-5
 
 
 def test_probabilities_per_principle_are_calibrated_numbers():

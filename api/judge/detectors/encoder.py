@@ -55,21 +55,37 @@ def gelu(x: np.ndarray) -> np.ndarray:
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
-    # Numerical Recipes' erfc Chebyshev fit, fractional error under 1.2e-7 everywhere.
+    # Abramowitz and Stegun 7.1.26: absolute error under 1.5e-7 everywhere, in a third of the operations
+    # of a longer series (the GELU is a tenth of an encoder pass).
     z = np.abs(x)
-    t = 1.0 / (1.0 + 0.5 * z)
-    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
-    erfc = t * np.exp(poly)
-    return np.where(x >= 0, 1.0 - erfc, erfc - 1.0).astype(np.float32)
+    t = 1.0 / (1.0 + np.float32(0.3275911) * z)
+    poly = t * (np.float32(0.254829592) + t * (np.float32(-0.284496736) + t * (
+        np.float32(1.421413741) + t * (np.float32(-1.453152027) + t * np.float32(1.061405429)))))
+    magnitude = 1.0 - poly * np.exp(-z * z)
+    return np.copysign(magnitude, x).astype(np.float32, copy=False)
 
 
 class Encoder:
     """BERT forward pass over token ids; returns mean-pooled sentence vectors."""
 
     def __init__(self, weights: dict[str, np.ndarray], layers: int = 6):
-        self.w = weights
         self.layers = layers
+        # Per layer, the query, key and value projections as one matrix, and every weight stored
+        # transposed and contiguous: one matrix product where there were three, none on a strided view.
+        self._t: list[dict[str, np.ndarray]] = []
+        for index in range(layers):
+            p = f"encoder.layer.{index}."
+            names = [f"attention.self.{n}" for n in ("query", "key", "value")]
+            self._t.append({
+                "qkv": np.ascontiguousarray(np.concatenate([weights[p + n + ".weight"] for n in names]).T),
+                "qkv_bias": np.concatenate([weights[p + n + ".bias"] for n in names]),
+                **{name: np.ascontiguousarray(weights[p + name + ".weight"].T)
+                   for name in ("attention.output.dense", "intermediate.dense", "output.dense")},
+            })
+        moved = {f"encoder.layer.{i}.{name}.weight" for i in range(layers) for name in (
+            "attention.self.query", "attention.self.key", "attention.self.value",
+            "attention.output.dense", "intermediate.dense", "output.dense")}
+        self.w = {name: value for name, value in weights.items() if name not in moved}
 
     def embed(self, ids: np.ndarray) -> np.ndarray:
         w = self.w
@@ -79,24 +95,23 @@ class Encoder:
         return _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
 
     def layer(self, index: int, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        w = self.w
+        w, t = self.w, self._t[index]
         p = f"encoder.layer.{index}."
         batch, length, hidden = x.shape
         size = hidden // _HEADS
-
-        def project(name: str) -> np.ndarray:
-            y = x @ w[p + f"attention.self.{name}.weight"].T + w[p + f"attention.self.{name}.bias"]
-            return y.reshape(batch, length, _HEADS, size).transpose(0, 2, 1, 3)
-
-        q, k, v = project("query"), project("key"), project("value")
-        scores = q @ k.transpose(0, 1, 3, 2) * (1.0 / math.sqrt(size)) + mask
-        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        qkv = (x @ t["qkv"] + t["qkv_bias"]).reshape(batch, length, 3, _HEADS, size).transpose(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        scores = q @ k.transpose(0, 1, 3, 2)
+        scores *= np.float32(1.0 / math.sqrt(size))
+        scores += mask
+        scores -= scores.max(-1, keepdims=True)
+        np.exp(scores, out=scores)
         scores /= scores.sum(-1, keepdims=True)
         context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
-        attended = context @ w[p + "attention.output.dense.weight"].T + w[p + "attention.output.dense.bias"]
+        attended = context @ t["attention.output.dense"] + w[p + "attention.output.dense.bias"]
         x = _layer_norm(attended + x, w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
-        inner = gelu(x @ w[p + "intermediate.dense.weight"].T + w[p + "intermediate.dense.bias"])
-        out = inner @ w[p + "output.dense.weight"].T + w[p + "output.dense.bias"]
+        inner = gelu(x @ t["intermediate.dense"] + w[p + "intermediate.dense.bias"])
+        out = inner @ t["output.dense"] + w[p + "output.dense.bias"]
         return _layer_norm(out + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
 
     def encode(self, batch_ids: list[list[int]]) -> np.ndarray:
