@@ -10,6 +10,8 @@ import numpy as np
 from tokenizers import Tokenizer
 
 MAX_TOKENS = 96
+# Tokens encoded in one pass (sentences packed end to end): attention grows with its square.
+PACK_TOKENS = 256
 _HEADS = 12
 _EPS = 1e-12
 
@@ -87,9 +89,9 @@ class Encoder:
             "attention.output.dense", "intermediate.dense", "output.dense")}
         self.w = {name: value for name, value in weights.items() if name not in moved}
 
-    def embed(self, ids: np.ndarray) -> np.ndarray:
+    def embed(self, ids: np.ndarray, positions: np.ndarray | None = None) -> np.ndarray:
         w = self.w
-        positions = np.arange(ids.shape[1])
+        positions = np.arange(ids.shape[1]) if positions is None else positions
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions]
         x = x + w["embeddings.token_type_embeddings.weight"][0]
         return _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
@@ -115,18 +117,35 @@ class Encoder:
         return _layer_norm(out + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
 
     def encode(self, batch_ids: list[list[int]]) -> np.ndarray:
-        """Unit-length mean-pooled vectors, one per token-id list (padded into one batch)."""
-        length = max(len(ids) for ids in batch_ids)
-        ids = np.zeros((len(batch_ids), length), dtype=np.int64)
-        present = np.zeros((len(batch_ids), length), dtype=np.float32)
-        for row, sentence_ids in enumerate(batch_ids):
-            ids[row, :len(sentence_ids)] = sentence_ids
-            present[row, :len(sentence_ids)] = 1.0
-        mask = ((1.0 - present) * np.float32(-1e4))[:, None, None, :]
-        x = self.embed(ids)
+        """Unit-length mean-pooled vectors, one per token-id list.
+
+        Sentences are packed end to end into runs of up to PACK_TOKENS tokens, each attending only
+        to itself (a block-diagonal mask) with its own positions: the same vectors as one at a time,
+        without the cost of padding short sentences to the longest (two thirds more tokens in a
+        typical draft), and with one pass of the layers per run rather than per sentence.
+        """
+        vectors = np.zeros((len(batch_ids), 384), dtype=np.float32)
+        run: list[int] = []
+        for row in range(len(batch_ids)):
+            if run and sum(len(batch_ids[r]) for r in run) + len(batch_ids[row]) > PACK_TOKENS:
+                vectors[run] = self._encode_run([batch_ids[r] for r in run])
+                run = []
+            run.append(row)
+        if run:
+            vectors[run] = self._encode_run([batch_ids[r] for r in run])
+        return vectors
+
+    def _encode_run(self, run: list[list[int]]) -> np.ndarray:
+        lengths = [len(ids) for ids in run]
+        ids = np.concatenate([np.asarray(i, dtype=np.int64) for i in run])[None, :]
+        positions = np.concatenate([np.arange(n) for n in lengths])
+        segment = np.repeat(np.arange(len(run)), lengths)
+        mask = np.where(segment[:, None] == segment[None, :], np.float32(0.0), np.float32(-1e4))[None, None]
+        x = self.embed(ids, positions)
         for index in range(self.layers):
             x = self.layer(index, x, mask)
-        pooled = (x * present[:, :, None]).sum(1) / present.sum(1, keepdims=True)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        pooled = np.add.reduceat(x[0], starts, axis=0) / np.array(lengths, dtype=np.float32)[:, None]
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def lower_states(self, batch_ids: list[list[int]], layers: int) -> list[np.ndarray]:

@@ -60,12 +60,8 @@ class SentenceModel:
 
     def _compute(self, sentences: list[str]) -> list[tuple[float, ...]]:
         ids = [encoding.ids for encoding in self._tokenizer.encode_batch(sentences)]
-        out: list[tuple[float, ...]] = []
         with self._lock:
-            # Sorted by length, so a batch pads little.
-            for begin in range(0, len(ids), 16):
-                out += self._probabilities(self._encoder.encode(ids[begin:begin + 16]))
-        return out
+            return self._probabilities(self._encoder.encode(ids))
 
     def _probabilities(self, vectors: np.ndarray) -> list[tuple[float, ...]]:
         h = self._head
