@@ -9,7 +9,7 @@ import numpy as np
 from api.engines.rewrite import local_rewrite
 from api.judge import Draft, run_rules, score_draft
 from api.judge.detectors import RULES, plug_sentence_model, sentence_readings
-from api.judge.detectors.encoder import gelu
+from api.judge.detectors.encoder import PACK_TOKENS, gelu
 from api.judge.detectors.sentence_model import SentenceModel, sentence_model
 from api.judge.principles import PRINCIPLE_IDS
 from api.judge.text.memo import MEMO
@@ -37,10 +37,12 @@ def test_the_encoders_gelu_is_the_exact_one_the_model_was_trained_with():
     assert np.abs(gelu(x) - exact).max() < 5e-6
 
 
-def test_a_sentence_reads_the_same_alone_and_padded_in_a_batch_of_longer_ones():
+def test_sentences_read_together_read_as_each_one_alone():
     model = sentence_model()
     texts = ["Fine.", "Thanks for letting me know, and best of luck to the whole platform team with the launch."]
+    texts += [f"I enjoyed meeting panel member number {n} and hearing how the team plans its releases." for n in range(30)]
     ids = [model._tokenizer.encode(t).ids for t in texts]
+    assert sum(len(i) for i in ids) > 2 * PACK_TOKENS  # read in several passes
     together = model._encoder.encode(ids)
     alone = np.vstack([model._encoder.encode([i]) for i in ids])
     assert np.abs(together - alone).max() < 1e-5

@@ -124,13 +124,18 @@ class Encoder:
         without the cost of padding short sentences to the longest (two thirds more tokens in a
         typical draft), and with one pass of the layers per run rather than per sentence.
         """
-        vectors = np.zeros((len(batch_ids), 384), dtype=np.float32)
+        hidden = self.w["embeddings.word_embeddings.weight"].shape[1]
+        vectors = np.zeros((len(batch_ids), hidden), dtype=np.float32)
         run: list[int] = []
-        for row in range(len(batch_ids)):
-            if run and sum(len(batch_ids[r]) for r in run) + len(batch_ids[row]) > PACK_TOKENS:
+        tokens = 0
+        for row, ids in enumerate(batch_ids):
+            if not ids:
+                continue  # nothing to read (the tokenizer always adds its two markers)
+            if run and tokens + len(ids) > PACK_TOKENS:
                 vectors[run] = self._encode_run([batch_ids[r] for r in run])
-                run = []
+                run, tokens = [], 0
             run.append(row)
+            tokens += len(ids)
         if run:
             vectors[run] = self._encode_run([batch_ids[r] for r in run])
         return vectors
