@@ -37,7 +37,7 @@ GRACEFUL_WARNED_BUDGET = 0.03
 INFO_RATIO = 0.6
 # In a draft that breaks a principle, the rewrite may keep at most this share of poor replies'
 # offending sentences that the model reads (of sets it never saw).
-REWRITE_KEEPS_OFFENDING_BUDGET = 0.02
+REWRITE_KEEPS_OFFENDING_BUDGET = 0.05
 # The model may turn a pattern's warning into a suggestion only where that loses at most this share of
 # the patterns' warnings on offending sentences.
 PATTERN_VETO_LOSS_BUDGET = 0.01
