@@ -1,21 +1,17 @@
 """Every labelled set in corpus/ follows the one schema of corpus/README.md, so what trains, tunes
 and measures the judge can be read the same way by each of them."""
 
-import json
 from pathlib import Path
 
 import pytest
 
 from api.judge.principles import PRINCIPLE_IDS
+from evals.judgement import read_replies as rows
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 REPLY_SETS = sorted((CORPUS / "replies").glob("*.jsonl"))
 SENTENCE_SETS = sorted((CORPUS / "sentences").glob("*.jsonl"))
 PREFIXES = ("tuned_", "training_", "pending_", "heldout_")
-
-
-def rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
 def test_every_set_is_named_for_what_it_is_for():

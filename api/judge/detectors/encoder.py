@@ -74,19 +74,18 @@ class Encoder:
         self.layers = layers
         # Per layer, the query, key and value projections as one matrix, and every weight stored
         # transposed and contiguous: one matrix product where there were three, none on a strided view.
+        qkv = [f"attention.self.{n}" for n in ("query", "key", "value")]
+        dense = ("attention.output.dense", "intermediate.dense", "output.dense")
         self._t: list[dict[str, np.ndarray]] = []
         for index in range(layers):
             p = f"encoder.layer.{index}."
-            names = [f"attention.self.{n}" for n in ("query", "key", "value")]
             self._t.append({
-                "qkv": np.ascontiguousarray(np.concatenate([weights[p + n + ".weight"] for n in names]).T),
-                "qkv_bias": np.concatenate([weights[p + n + ".bias"] for n in names]),
-                **{name: np.ascontiguousarray(weights[p + name + ".weight"].T)
-                   for name in ("attention.output.dense", "intermediate.dense", "output.dense")},
+                "qkv": np.ascontiguousarray(np.concatenate([weights[p + n + ".weight"] for n in qkv]).T),
+                "qkv_bias": np.concatenate([weights[p + n + ".bias"] for n in qkv]),
+                **{name: np.ascontiguousarray(weights[p + name + ".weight"].T) for name in dense},
             })
-        moved = {f"encoder.layer.{i}.{name}.weight" for i in range(layers) for name in (
-            "attention.self.query", "attention.self.key", "attention.self.value",
-            "attention.output.dense", "intermediate.dense", "output.dense")}
+        # The matrices now held in self._t, not kept twice.
+        moved = {f"encoder.layer.{i}.{name}.weight" for i in range(layers) for name in (*qkv, *dense)}
         self.w = {name: value for name, value in weights.items() if name not in moved}
 
     def embed(self, ids: np.ndarray, positions: np.ndarray | None = None) -> np.ndarray:
