@@ -89,10 +89,11 @@ $(TRAIN_VENV)/.installed: requirements.lock pyproject.toml
 model: $(TRAIN_VENV)/.installed
 	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.sentence_model --save-out-of-set .cache/out_of_set.npz
 
-# The judgement measures on the held-out reply sets (docs/judgement.md says what they are); heldout_k is
-# sealed for the next model and left out.
+# The judgement measures on the held-out reply sets (docs/judgement.md says what they are); the sealed
+# ones are kept for the next model and left out.
+SEALED ?= heldout_k heldout_l heldout_m
 judgement: $(RUNTIME)
-	$(BIN)/python -m evals.judgement $(filter-out corpus/replies/heldout_k.jsonl,$(wildcard corpus/replies/heldout_*.jsonl))
+	$(BIN)/python -m evals.judgement $(filter-out $(SEALED:%=corpus/replies/%.jsonl),$(wildcard corpus/replies/heldout_*.jsonl))
 
 # openapi.yaml and the clients' types are written with pyyaml, a dev tool.
 openapi: $(DEV)
