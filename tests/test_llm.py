@@ -384,12 +384,12 @@ def test_live_anthropic_model():
 
 
 POLITE_WITH_A_DIG = (
-    "Hi Dana,\n\nThank you for letting me know. I hope the new hire enjoys the process as much as I did. "
+    "Hi Dana,\n\nThank you for letting me know. Interesting choice, but I am sure it was the right one for you. "
     "Please keep me in mind for future openings. If you have a moment, I'd welcome any feedback, and I'd be "
     "glad to stay in touch on LinkedIn.\n\nBest regards,\nSam"
 )
 SARCASM = {"principle": "reputation", "severity": "warning",
-           "quote": "I hope the new hire enjoys the process as much as I did.",
+           "quote": "Interesting choice, but I am sure it was the right one for you.",
            "message": "Sarcasm: it reads as a dig at how you were treated.", "suggestion": "Cut it."}
 
 

@@ -30,18 +30,21 @@ OUT = ROOT / "api" / "judge" / "detectors"
 CACHE = ROOT / ".cache" / "embeddings"
 LABELS = list(PRINCIPLE_IDS)
 SEED = 7
-# Graceful replies may be given a warning this often, at most, on sets the model never saw (the
-# patterns warn a few more; SPEC's bar for the judge as a whole is 5%).
-GRACEFUL_WARNED_BUDGET = 0.03
+# Graceful replies may be given a warning this often, at most, on sets the model never saw: SPEC's bar
+# for the judge. The training sets include writers asked for graceful replies that trip a reader (long
+# factual emails, honest disappointment, plain pride), so this rate is higher there than on ordinary sets.
+GRACEFUL_WARNED_BUDGET = 0.04
 # Below its warning, a sentence this close to it is a doubt: the rewrite leaves it out.
 INFO_RATIO = 0.6
 # In a draft that breaks a principle, the rewrite may keep at most this share of poor replies'
 # offending sentences that the model reads (of sets it never saw).
-REWRITE_KEEPS_OFFENDING_BUDGET = 0.05
+REWRITE_KEEPS_OFFENDING_BUDGET = 0.02
 # The model may turn a pattern's warning into a suggestion only where that loses at most this share of
 # the patterns' warnings on offending sentences.
 PATTERN_VETO_LOSS_BUDGET = 0.01
 THRESHOLD_STEP = 0.02
+# How many steps at once a threshold may come down in one round of the search (past a plateau).
+LOOKAHEAD = 10
 THRESHOLD_STEPS = np.round(np.arange(0.95, 0.08, -THRESHOLD_STEP), 4)
 VETO_STEPS = np.round(np.arange(0.01, 0.31, 0.01), 4)
 
@@ -200,7 +203,7 @@ def fit_reader(weights: dict[str, np.ndarray], states: list[np.ndarray], y: np.n
             loss = torch.nn.functional.binary_cross_entropy_with_logits(reader(x, present), targets[rows])
             loss.backward()
             optimiser.step()
-        print(f"  epoch {epoch + 1}/{epochs} loss {float(loss):.3f}", file=sys.stderr)
+        print(f"  epoch {epoch + 1}/{epochs} loss {float(loss.detach()):.3f}", file=sys.stderr)
     reader.eval()
     return reader
 
@@ -243,11 +246,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help="where to write sentence_model.npz and .json")
     parser.add_argument("--save-out-of-set", type=Path, metavar="NPZ",
                         help="also save each sentence's out-of-set probabilities (for choosing thresholds)")
+    parser.add_argument("--choose-from", type=Path, metavar="NPZ",
+                        help="train nothing: choose the thresholds again from out-of-set probabilities saved "
+                             "by --save-out-of-set for this corpus, and rewrite only sentence_model.json in --out")
     args = parser.parse_args(argv)
     examples = read_examples()
     y = np.stack([e.breaks for e in examples])
     sources = np.array([e.source for e in examples])
     sets = sorted(set(sources))
+    if args.choose_from:
+        with np.load(args.choose_from) as saved:
+            if saved["text"].tolist() != [e.text for e in examples]:
+                raise SystemExit(f"{args.choose_from} was saved for another corpus")
+            probabilities = saved["probabilities"]
+        meta = json.loads((args.out / "sentence_model.json").read_text("utf-8"))
+        meta.update(choices(examples, y, probabilities, sets))
+        (args.out / "sentence_model.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
+        return 0
     print(f"{len(examples)} sentences from {len(sets)} sets; offending: {int((y.sum(1) > 0).sum())}", file=sys.stderr)
     weights = read_safetensors(base_model_dir() / "model.safetensors")
     states = lower_states([e.text for e in examples], 6 - args.tuned_layers)
@@ -259,21 +274,17 @@ def main(argv: list[str] | None = None) -> int:
     for fold in range(args.folds):
         inside = np.flatnonzero(folds != fold)
         outside = np.flatnonzero(folds == fold)
-        print(f"fold {fold + 1}/{args.folds}: {sorted(n for n, f in fold_of.items() if f == fold)}", file=sys.stderr)
+        print(f"fold {fold + 1}/{args.folds}: {sorted(str(n) for n, f in fold_of.items() if f == fold)}", file=sys.stderr)
         reader = fit_reader(weights, [states[i] for i in inside], y[inside], args.tuned_layers, args.epochs)
         held[outside] = logits_of(reader, [states[i] for i in outside])
     calibration = [platt(held[:, i], y[:, i]) for i in range(len(LABELS))]
     probabilities = 1 / (1 + np.exp(-(held * [a for a, _ in calibration] + [b for _, b in calibration])))
-    thresholds = pick_thresholds(examples, y, probabilities)
-    broken_draft_doubt = pick_broken_draft_doubt(examples, y, probabilities)
-    pattern_veto = pick_pattern_veto(examples, y, probabilities)
     if args.save_out_of_set:
         np.savez_compressed(args.save_out_of_set, text=np.array([e.text for e in examples]), source=sources,
                             reply=np.array([e.reply or "" for e in examples]),
                             graceful=np.array([e.graceful for e in examples]),
                             truth=y, probabilities=probabilities, labels=np.array(LABELS))
-    report = summarise(examples, y, probabilities, np.array(thresholds), sets)
-    print(json.dumps(report["out_of_set"], indent=2), file=sys.stderr)
+    chosen = choices(examples, y, probabilities, sets)
     if args.measure_only:
         return 0
 
@@ -288,12 +299,21 @@ def main(argv: list[str] | None = None) -> int:
         "head.shift": np.array([b for _, b in calibration], dtype=np.float32),
     })
     np.savez_compressed(args.out / "sentence_model.npz", **{k: v.astype(np.float16) if v.ndim == 2 else v for k, v in tensors.items()})
-    meta = {"labels": LABELS, "tuned_layers": args.tuned_layers, "epochs": args.epochs,
-            "warning_at": dict(zip(LABELS, thresholds, strict=True)),
-            "info_at": {label: round(t * INFO_RATIO, 4) for label, t in zip(LABELS, thresholds, strict=True)},
-            "broken_draft_doubt_at": broken_draft_doubt, "pattern_veto_below": pattern_veto, **report}
+    meta = {"labels": LABELS, "tuned_layers": args.tuned_layers, "epochs": args.epochs, **chosen}
     (args.out / "sentence_model.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
     return 0
+
+
+def choices(examples: list[Example], y: np.ndarray, probabilities: np.ndarray, sets: list[str]) -> dict:
+    """What is chosen on the out-of-set probabilities: thresholds, the rewrite's doubt, the pattern
+    veto, and the out-of-set figures they give (the part of sentence_model.json that is not weights)."""
+    thresholds = pick_thresholds(examples, y, probabilities)
+    report = summarise(examples, y, probabilities, np.array(thresholds), sets)
+    print(json.dumps(report["out_of_set"], indent=2), file=sys.stderr)
+    return {"warning_at": dict(zip(LABELS, thresholds, strict=True)),
+            "info_at": {label: round(t * INFO_RATIO, 4) for label, t in zip(LABELS, thresholds, strict=True)},
+            "broken_draft_doubt_at": pick_broken_draft_doubt(examples, y, probabilities),
+            "pattern_veto_below": pick_pattern_veto(examples, y, probabilities), **report}
 
 
 def _replies(examples: list[Example]) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -310,41 +330,50 @@ def _replies(examples: list[Example]) -> tuple[list[np.ndarray], list[np.ndarray
 
 
 def _reply_measures(flagged: np.ndarray, y: np.ndarray, graceful: list[np.ndarray],
-                    poor: list[np.ndarray]) -> tuple[float, float]:
-    """Share of graceful replies given any warning, and share of poor replies' broken principles found."""
+                    poor: list[np.ndarray]) -> tuple[float, float, float]:
+    """Share of graceful replies given any warning, share of poor replies' broken principles found,
+    and share of poor replies' offending sentences given a warning."""
     warned = float(np.mean([flagged[rows].any() for rows in graceful]))
     expected = found = 0
     for rows in poor:
         truth = y[rows].max(0) > 0
         expected += int(truth.sum())
         found += int((flagged[rows].any(0) & truth).sum())
-    return warned, found / max(expected, 1)
+    rows = np.concatenate(poor)
+    offending = rows[y[rows].sum(1) > 0]
+    return warned, found / max(expected, 1), float(flagged[offending].any(1).mean())
 
 
 def pick_thresholds(examples: list[Example], y: np.ndarray, probabilities: np.ndarray) -> list[float]:
-    """A warning threshold per principle: starting high, the principle whose threshold can come
-    down a step for the most flags found per graceful reply warned is lowered, until one more step
-    would warn more graceful replies (of sets the model never saw) than the budget allows."""
+    """A warning threshold per principle. Starting high, each round lowers the one principle's
+    threshold, by as many steps (up to LOOKAHEAD) as buy the most for each graceful reply warned,
+    where what is bought is SPEC's two measures on poor replies: flags found and offending sentences
+    underlined, equally weighted. It stops when any further step would warn more graceful replies (of
+    sets the model never saw) than the budget allows."""
     graceful, poor = _replies(examples)
     thresholds = np.full(len(LABELS), THRESHOLD_STEPS[0])
+
+    def measure(trial: np.ndarray) -> tuple[float, float]:
+        warned, found, underlined = _reply_measures(probabilities >= trial, y, graceful, poor)
+        return warned, (found + underlined) / 2
+
+    warned, gained = measure(thresholds)
     while True:
-        warned, found = _reply_measures(probabilities >= thresholds, y, graceful, poor)
-        best: tuple[float, np.ndarray] | None = None
+        best: tuple[float, np.ndarray, float, float] | None = None
         for i in range(len(LABELS)):
-            lower = THRESHOLD_STEPS[THRESHOLD_STEPS < thresholds[i] - 1e-9]
-            if not len(lower):
-                continue
-            trial = thresholds.copy()
-            trial[i] = lower[0]
-            trial_warned, trial_found = _reply_measures(probabilities >= trial, y, graceful, poor)
-            if trial_warned > GRACEFUL_WARNED_BUDGET:
-                continue
-            value = (trial_found - found + 1e-4) / (trial_warned - warned + 1e-3)
-            if best is None or value > best[0]:
-                best = (value, trial)
+            lower = THRESHOLD_STEPS[THRESHOLD_STEPS < thresholds[i] - 1e-9][:LOOKAHEAD]
+            for level in lower:
+                trial = thresholds.copy()
+                trial[i] = level
+                trial_warned, trial_gained = measure(trial)
+                if trial_warned > GRACEFUL_WARNED_BUDGET:
+                    break
+                value = (trial_gained - gained + 1e-4) / (trial_warned - warned + 1e-3)
+                if best is None or value > best[0]:
+                    best = (value, trial, trial_warned, trial_gained)
         if best is None:
             return [round(float(t), 4) for t in thresholds]
-        thresholds = best[1]
+        _, thresholds, warned, gained = best
 
 
 def pick_broken_draft_doubt(examples: list[Example], y: np.ndarray, probabilities: np.ndarray) -> float:
@@ -415,7 +444,7 @@ def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: 
         for i, label in enumerate(LABELS)
     }
     graceful, poor = _replies(examples)
-    warned, found = _reply_measures(flagged, y, graceful, poor)
+    warned, found, underlined = _reply_measures(flagged, y, graceful, poor)
     return {
         "trained_on": sets,
         "sentences": len(examples),
@@ -425,6 +454,7 @@ def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: 
             "clean_flagged": round(float(flagged.any(1)[~offending].mean()), 3),
             "graceful_replies_warned": round(warned, 3),
             "poor_replies_flags_found": round(found, 3),
+            "poor_replies_offending_underlined": round(underlined, 3),
             "per_principle": per_principle,
             "per_set": per_set,
         },

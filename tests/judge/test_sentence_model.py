@@ -1,15 +1,18 @@
 """The offline sentence model: what it reads, how it is cached, and how its findings look."""
 
+import json
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
 from api.engines.rewrite import local_rewrite
 from api.judge import Draft, run_rules, score_draft
 from api.judge.detectors import RULES, plug_sentence_model, sentence_readings
-from api.judge.detectors.encoder import PACK_TOKENS, gelu
+from api.judge.detectors.encoder import PACK_TOKENS, Encoder, base_model_dir, gelu, load_tokenizer, read_safetensors
 from api.judge.detectors.sentence_model import SentenceModel, sentence_model
 from api.judge.principles import PRINCIPLE_IDS
 from api.judge.text.memo import MEMO
@@ -21,9 +24,10 @@ def test_every_principle_has_a_sentence_model_rule():
     assert {RULES[rule_id].principle for rule_id in MODEL_RULES} == set(PRINCIPLE_IDS)
 
 
-def test_similar_sentences_embed_closer_than_unrelated_ones():
-    model = sentence_model()
-    vectors = model._encoder.encode([model._tokenizer.encode(s).ids for s in (
+def test_the_numpy_encoder_embeds_similar_sentences_closer_than_unrelated_ones():
+    # The base MiniLM weights: the fine-tuned top layers read principles, not general similarity.
+    encoder, tokenizer = Encoder(read_safetensors(base_model_dir() / "model.safetensors")), load_tokenizer()
+    vectors = encoder.encode([tokenizer.encode(s).ids for s in (
         "Thank you so much for letting me know.", "Thanks a lot for telling me.", "The warehouse shift starts at six.",
     )])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -175,3 +179,15 @@ def test_the_models_unease_ranks_a_reply_below_one_it_trusts():
         doubted = score_draft(text)
     assert doubted.scores.overall < trusted
     assert not [f for f in doubted.findings if f.breaks_principle]
+
+
+def test_the_shipped_model_learned_from_training_sets_only_never_a_held_out_one():
+    meta = json.loads(resources.files("api.judge.detectors").joinpath("sentence_model.json").read_text("utf-8"))
+    corpus = Path(__file__).resolve().parents[2] / "corpus"
+    on_disk = {path.stem for path in corpus.glob("*/*.jsonl")}
+    assert meta["trained_on"], "the model says what it learned from"
+    for name in meta["trained_on"]:
+        assert name.startswith(("training_", "tuned_")), name
+        assert name in on_disk, f"{name} is not in corpus/, so `make model` cannot reproduce the model"
+    # Every training set in the corpus is one the shipped model learned from: `make model` reproduces it.
+    assert {n for n in on_disk if n.startswith(("training_", "tuned_"))} == set(meta["trained_on"])
