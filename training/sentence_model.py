@@ -30,9 +30,10 @@ OUT = ROOT / "api" / "judge" / "detectors"
 CACHE = ROOT / ".cache" / "embeddings"
 LABELS = list(PRINCIPLE_IDS)
 SEED = 7
-# Graceful replies may be given a warning this often, at most, on sets the model never saw: SPEC's bar
-# for the judge. The training sets include writers asked for graceful replies that trip a reader (long
-# factual emails, honest disappointment, plain pride), so this rate is higher there than on ordinary sets.
+# Graceful replies may be given a warning this often, at most, on sets the model never saw: one step
+# under SPEC's 5% for the judge (at 5% the model's extra false warnings failed the eval gate). The
+# training sets include writers asked for graceful replies that trip a reader (long factual emails,
+# honest disappointment, plain pride), so this rate is higher there than on ordinary sets.
 GRACEFUL_WARNED_BUDGET = 0.04
 # Below its warning, a sentence this close to it is a doubt: the rewrite leaves it out.
 INFO_RATIO = 0.6
@@ -329,18 +330,22 @@ def _replies(examples: list[Example]) -> tuple[list[np.ndarray], list[np.ndarray
             [np.array(r) for k, r in rows.items() if k not in graceful])
 
 
+def _offending(y: np.ndarray, poor: list[np.ndarray]) -> np.ndarray:
+    """Row indices of the poor replies' offending sentences."""
+    rows = np.concatenate(poor)
+    return rows[y[rows].sum(1) > 0]
+
+
 def _reply_measures(flagged: np.ndarray, y: np.ndarray, graceful: list[np.ndarray],
-                    poor: list[np.ndarray]) -> tuple[float, float, float]:
+                    poor: list[np.ndarray], offending: np.ndarray) -> tuple[float, float, float]:
     """Share of graceful replies given any warning, share of poor replies' broken principles found,
-    and share of poor replies' offending sentences given a warning."""
+    and share of poor replies' offending sentences (`_offending`) given a warning."""
     warned = float(np.mean([flagged[rows].any() for rows in graceful]))
     expected = found = 0
     for rows in poor:
         truth = y[rows].max(0) > 0
         expected += int(truth.sum())
         found += int((flagged[rows].any(0) & truth).sum())
-    rows = np.concatenate(poor)
-    offending = rows[y[rows].sum(1) > 0]
     return warned, found / max(expected, 1), float(flagged[offending].any(1).mean())
 
 
@@ -351,10 +356,11 @@ def pick_thresholds(examples: list[Example], y: np.ndarray, probabilities: np.nd
     underlined, equally weighted. It stops when any further step would warn more graceful replies (of
     sets the model never saw) than the budget allows."""
     graceful, poor = _replies(examples)
+    offending = _offending(y, poor)
     thresholds = np.full(len(LABELS), THRESHOLD_STEPS[0])
 
     def measure(trial: np.ndarray) -> tuple[float, float]:
-        warned, found, underlined = _reply_measures(probabilities >= trial, y, graceful, poor)
+        warned, found, underlined = _reply_measures(probabilities >= trial, y, graceful, poor, offending)
         return warned, (found + underlined) / 2
 
     warned, gained = measure(thresholds)
@@ -381,9 +387,7 @@ def pick_broken_draft_doubt(examples: list[Example], y: np.ndarray, probabilitie
     probability: the highest level that keeps no more than the allowed share of poor replies'
     offending sentences (of sets the model never saw)."""
     _, poor = _replies(examples)
-    rows = np.concatenate(poor)
-    offending = rows[y[rows].sum(1) > 0]
-    highest = probabilities[offending].max(1)
+    highest = probabilities[_offending(y, poor)].max(1)
     for level in sorted(THRESHOLD_STEPS):
         if (highest < level).mean() > REWRITE_KEEPS_OFFENDING_BUDGET:
             return round(float(max(level - THRESHOLD_STEP, THRESHOLD_STEPS.min())), 4)
@@ -444,7 +448,7 @@ def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: 
         for i, label in enumerate(LABELS)
     }
     graceful, poor = _replies(examples)
-    warned, found, underlined = _reply_measures(flagged, y, graceful, poor)
+    warned, found, underlined = _reply_measures(flagged, y, graceful, poor, _offending(y, poor))
     return {
         "trained_on": sets,
         "sentences": len(examples),
