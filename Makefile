@@ -91,7 +91,7 @@ model: $(TRAIN_VENV)/.installed
 
 # The judgement measures on the held-out reply sets (docs/judgement.md says what they are); the sealed
 # ones are kept for the next model and left out.
-SEALED ?= heldout_n heldout_o
+SEALED ?= heldout_n heldout_o heldout_p heldout_q
 judgement: $(RUNTIME)
 	$(BIN)/python -m evals.judgement $(filter-out $(SEALED:%=corpus/replies/%.jsonl),$(wildcard corpus/replies/heldout_*.jsonl))
 
