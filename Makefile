@@ -89,8 +89,8 @@ $(TRAIN_VENV)/.installed: requirements.lock pyproject.toml
 model: $(TRAIN_VENV)/.installed
 	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.sentence_model --save-out-of-set .cache/out_of_set.npz
 
-# The judgement measures on the held-out reply sets (docs/judgement.md says what they are); the sealed
-# ones are kept for the next model and left out.
+# The judgement measures on the held-out reply sets (docs/judgement.md says what they are); the ones
+# kept to confirm the next model are left out.
 SEALED ?= heldout_n heldout_o heldout_p heldout_q
 judgement: $(RUNTIME)
 	$(BIN)/python -m evals.judgement $(filter-out $(SEALED:%=corpus/replies/%.jsonl),$(wildcard corpus/replies/heldout_*.jsonl))
