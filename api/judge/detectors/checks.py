@@ -22,7 +22,8 @@ LONG_DRAFT_WORDS = 220
 LONG_SENTENCE_WORDS = 38
 HIGH_GRADE = 14.0
 
-_CAPS_RUN = re.compile(r"\b[A-Z][A-Z']+(?:[\s,.!?-]+[A-Z][A-Z']+){2,}\b")
+# Words joined by hyphens ("24-DND-EA-ATL-501") make one reference, not a run of shouted words.
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z']+(?:[\s,.!?]+[A-Z][A-Z']+){2,}\b")
 _SHOUTED_WORD = re.compile(r"\b[A-Z]{4,}\b")
 _EXCLAMATION_RUN = re.compile(r"[!?]*!{2,}[!?1]*|!\?{1,}[!?]*|\?{2,}!+")
 _APOLOGY = compile_patterns([
@@ -40,7 +41,8 @@ _MAYBE_SHOUTING = re.compile(r"[A-Z]{2}|!!|!\?|\?\?")
 
 
 def shouting(sentence: str) -> list[tuple[int, int]]:
-    """Runs of three or more capitalised words, long capitalised words, and runs of exclamation marks."""
+    """Runs of three or more capitalised words, long capitalised words, and runs of exclamation marks
+    ("!!!", "!?", "!!1")."""
     if not _MAYBE_SHOUTING.search(sentence):
         return []
     spans: list[tuple[int, int]] = []
@@ -56,7 +58,8 @@ def shouting(sentence: str) -> list[tuple[int, int]]:
         if not inside_run and match.group() not in _ACRONYMS and len(match.group()) >= 5 \
                 and is_dictionary_word(match.group()):
             spans.append(match.span())
-    spans.extend(match.span() for match in _EXCLAMATION_RUN.finditer(sentence))
+    # Two exclamation marks and nothing more ("Thanks so much!!") are warmth as often as anger; three are shouting.
+    spans.extend(match.span() for match in _EXCLAMATION_RUN.finditer(sentence) if match.group() != "!!")
     return spans
 
 
@@ -149,10 +152,12 @@ def _is_hostile_about_them(sentence: str) -> bool:
 
 
 def interrogation(draft: Draft) -> Iterable[Span]:
-    """Three or more questions in a reply to a rejection read as an interrogation of the decision."""
+    """Three or more questions in a reply to a rejection read as an interrogation of the decision.
+    Asking to stay in touch ("Mind if I add you on LinkedIn?") questions nothing, so it does not count."""
     if draft.text.count("?") < 3:
         return
-    questions = [m for m in _QUESTION.finditer(draft.text) if m.group().strip()]
+    questions = [m for m in _QUESTION.finditer(draft.text)
+                 if m.group().strip() and not shows(matching_copy(m.group()), "keeps_contact")]
     if len(questions) >= 3:
         for match in questions[2:]:
             text = match.group()
