@@ -10,7 +10,7 @@ DEV := $(VENV)/.installed-dev
 UV ?= uv
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install install-runtime serve test test-local-model lint bench eval openapi clients cues model judgement lock clean browser
+.PHONY: install install-runtime serve test test-local-model lint bench eval openapi clients model judgement lock clean browser
 
 install: $(DEV)
 
@@ -70,10 +70,6 @@ EVAL_ARGS ?= --engine local --min-pass-rate 0.95 --min-phrase-rate 0.85
 # python -m runs from the checkout, so evals/ is found even by a venv installed before it existed.
 eval: $(RUNTIME)
 	$(BIN)/python -m api eval $(EVAL_ARGS)
-
-# Relearns the word cues (api/judge/detectors/cues.json) from the tuned reply sets in corpus/replies.
-cues: $(RUNTIME)
-	$(BIN)/python -m evals.learn_cues
 
 # Trains the sentence model (api/judge/detectors/sentence_model.*) on the training and tuned sets in
 # corpus/. Torch is needed for training only, in a venv of its own; the service never loads it.

@@ -113,7 +113,7 @@ DETECTORS = ("all", "patterns", "model")
 @contextmanager
 def only_detectors(which: str) -> Iterator[None]:
     """Judge with every detector, with all but the sentence model ("patterns": patterns, functions,
-    derived rules and word cues), or with the sentence model alone."""
+    and derived rules), or with the sentence model alone."""
     if which == "all":
         yield
         return

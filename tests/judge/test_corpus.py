@@ -1,4 +1,4 @@
-"""The scorer against the tuned reply sets (corpus/replies/tuned_*), which patterns and word cues
+"""The scorer against the tuned reply sets (corpus/replies/tuned_*), which the patterns
 were tuned on and the sentence model trained on. The held-out sets are not tested here: they are
 measured by `make judgement`.
 

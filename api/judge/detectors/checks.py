@@ -8,9 +8,8 @@ signal means is read from its tags, never from its id.
 import re
 from collections.abc import Callable, Iterable
 
-from api.judge.detectors.cues import cue_principle
 from api.judge.detectors.rules import Finding, Rule, compile_patterns
-from api.judge.detectors.signals import SIGNALS, draft_shows, shows, signals_in_sentence, tags_of
+from api.judge.detectors.signals import draft_shows, shows, signals_in_sentence, tags_of
 from api.judge.text.draft import Draft
 from api.judge.text.letter import is_greeting_line, is_sign_off
 from api.judge.text.memo import sentence_reading
@@ -204,40 +203,6 @@ def burns_bridges(draft: Draft, findings: list[Finding], rule: Rule) -> Iterable
         yield draft.span(trigger.start, trigger.end)  # type: ignore[arg-type]
 
 
-def _cue_readings(draft: Draft, findings: list[Finding]) -> list[tuple[Span, str]]:
-    """What the cues say of each sentence no pattern flagged; worked out once per draft for all
-    the cue rules (a cue finding never lands on a sentence another cue rule reads)."""
-
-    def read() -> list[tuple[Span, str]]:
-        # The sentence model reads the same sentences; its findings do not silence the cues.
-        flagged = _flagged_spans([f for f in findings if "sentence_model" not in f.tags])
-        return [
-            (sentence, reading) for sentence in draft.sentences
-            if (reading := _cue_reading(sentence.text)) is not None and not _touches(sentence, flagged)
-        ]
-
-    return draft.reading("cue_readings", read)
-
-
-@sentence_reading
-def _cue_reading(sentence: str) -> str | None:
-    """The principle a sentence's word cues point to, unless it plainly shows a principle."""
-    principle = cue_principle(sentence)
-    if principle is None:
-        return None
-    shown = signals_in_sentence(f"\n{matching_copy(sentence)}\n")
-    return None if any("form" not in SIGNALS[signal_id].tags for signal_id in shown) else principle
-
-
-def word_cues(draft: Draft, findings: list[Finding], rule: Rule) -> Iterable[Span]:
-    """Sentences nothing else objects to, whose word cues for the rule's principle are strong enough.
-
-    Cues are for what the patterns miss: a sentence a pattern already flagged is left to it, and
-    one that plainly shows a principle ("don't hesitate to reach out") is not second-guessed.
-    """
-    return [sentence for sentence, reading in _cue_readings(draft, findings) if reading == rule.principle]
-
-
 SENTENCE_FUNCTIONS: dict[str, Callable[[str], Iterable[tuple[int, int]]]] = {"shouting": shouting}
 DRAFT_FUNCTIONS: dict[str, Callable[[Draft], Iterable[Span | None]]] = {
     f.__name__: f for f in (
@@ -246,5 +211,5 @@ DRAFT_FUNCTIONS: dict[str, Callable[[Draft], Iterable[Span | None]]] = {
     )
 }
 DERIVED_FUNCTIONS: dict[str, Callable[[Draft, list[Finding], Rule], Iterable[Span | None]]] = {
-    f.__name__: f for f in (not_accepting, burns_bridges, word_cues)
+    f.__name__: f for f in (not_accepting, burns_bridges)
 }

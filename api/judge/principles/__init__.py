@@ -17,7 +17,7 @@ Tags say what a finding or signal means to the rest of the judge, which reads th
   networking.burns_bridges;
 - about_form: a finding about how a line looks (capitals), which leaves what it says standing;
 - rewrite_drops: the local rewrite leaves the flagged sentence out even though it breaks nothing;
-- sentence_model: a reading of the sentence model (the word cues still read the sentences it flags);
+- sentence_model: a reading of the sentence model;
 - on signals: thanks, acceptance, growth, door_open, feedback_ask, stay_in_touch (the parts of a
   graceful reply the rewrite fills in), moves_on and keeps_contact (what clears a derived rule),
   greeting, sign_off, and form for both (they say nothing about what a reply means).

@@ -2,7 +2,7 @@
 bounded by the bytes it holds.
 
 A draft being typed is sent again and again with one sentence changed; its other sentences'
-readings (word counts, sentiment, signals, rule matches, cues) are found here, so only the
+readings (word counts, sentiment, signals, rule matches) are found here, so only the
 edited sentence is read again (and a draft sent again whole finds its readability figures).
 Readings of one draft that depend on more than its text, such as what the other rules found in
 it, live on the draft itself (api.judge.text.draft.Draft.reading) and go with it.
@@ -43,7 +43,7 @@ class Memo:
         if entry is not None:
             self._touch(entry_key)
             return entry[0]
-        # Computed outside the lock: a reading may ask for others (a sentence's cues read its signals).
+        # Computed outside the lock: a reading may ask for others.
         value = compute()
         self._store(entry_key, value)
         return value
