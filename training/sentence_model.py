@@ -308,17 +308,19 @@ def main(argv: list[str] | None = None) -> int:
 def choices(examples: list[Example], y: np.ndarray, probabilities: np.ndarray, sets: list[str]) -> dict:
     """What is chosen on the out-of-set probabilities: thresholds, the rewrite's doubt, the pattern
     veto, and the out-of-set figures they give (the part of sentence_model.json that is not weights)."""
-    thresholds = pick_thresholds(examples, y, probabilities)
-    report = summarise(examples, y, probabilities, np.array(thresholds), sets)
+    graceful, poor = _replies(examples)
+    thresholds = pick_thresholds(y, probabilities, graceful, poor)
+    report = summarise(examples, y, probabilities, np.array(thresholds), sets, graceful, poor)
     print(json.dumps(report["out_of_set"], indent=2), file=sys.stderr)
     return {"warning_at": dict(zip(LABELS, thresholds, strict=True)),
             "info_at": {label: round(t * INFO_RATIO, 4) for label, t in zip(LABELS, thresholds, strict=True)},
-            "broken_draft_doubt_at": pick_broken_draft_doubt(examples, y, probabilities),
+            "broken_draft_doubt_at": pick_broken_draft_doubt(y, probabilities, poor),
             "pattern_veto_below": pick_pattern_veto(examples, y, probabilities), **report}
 
 
 def _replies(examples: list[Example]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Row indices of each graceful reply's sentences, and of each poor reply's."""
+    """Row indices of each graceful reply's sentences, and of each poor reply's (grouped once per
+    choice, then shared by what is chosen)."""
     rows: dict[str, list[int]] = {}
     graceful: set[str] = set()
     for i, example in enumerate(examples):
@@ -349,13 +351,13 @@ def _reply_measures(flagged: np.ndarray, y: np.ndarray, graceful: list[np.ndarra
     return warned, found / max(expected, 1), float(flagged[offending].any(1).mean())
 
 
-def pick_thresholds(examples: list[Example], y: np.ndarray, probabilities: np.ndarray) -> list[float]:
+def pick_thresholds(y: np.ndarray, probabilities: np.ndarray, graceful: list[np.ndarray],
+                    poor: list[np.ndarray]) -> list[float]:
     """A warning threshold per principle. Starting high, each round lowers the one principle's
     threshold, by as many steps (up to LOOKAHEAD) as buy the most for each graceful reply warned,
     where what is bought is SPEC's two measures on poor replies: flags found and offending sentences
     underlined, equally weighted. It stops when any further step would warn more graceful replies (of
     sets the model never saw) than the budget allows."""
-    graceful, poor = _replies(examples)
     offending = _offending(y, poor)
     thresholds = np.full(len(LABELS), THRESHOLD_STEPS[0])
 
@@ -382,11 +384,10 @@ def pick_thresholds(examples: list[Example], y: np.ndarray, probabilities: np.nd
         _, thresholds, warned, gained = best
 
 
-def pick_broken_draft_doubt(examples: list[Example], y: np.ndarray, probabilities: np.ndarray) -> float:
+def pick_broken_draft_doubt(y: np.ndarray, probabilities: np.ndarray, poor: list[np.ndarray]) -> float:
     """In a draft that already breaks a principle the rewrite keeps a sentence only below this
     probability: the highest level that keeps no more than the allowed share of poor replies'
     offending sentences (of sets the model never saw)."""
-    _, poor = _replies(examples)
     highest = probabilities[_offending(y, poor)].max(1)
     for level in sorted(THRESHOLD_STEPS):
         if (highest < level).mean() > REWRITE_KEEPS_OFFENDING_BUDGET:
@@ -430,7 +431,8 @@ def pick_pattern_veto(examples: list[Example], y: np.ndarray, probabilities: np.
     return round(chosen, 4)
 
 
-def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: np.ndarray, sets: list[str]) -> dict:
+def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: np.ndarray, sets: list[str],
+              graceful: list[np.ndarray], poor: list[np.ndarray]) -> dict:
     offending = y.sum(1) > 0
     flagged = p >= threshold
     per_set = {}
@@ -447,7 +449,6 @@ def summarise(examples: list[Example], y: np.ndarray, p: np.ndarray, threshold: 
         label: {"offending": int(y[:, i].sum()), "found": round(float(flagged[y[:, i] > 0, i].mean()), 3)}
         for i, label in enumerate(LABELS)
     }
-    graceful, poor = _replies(examples)
     warned, found, underlined = _reply_measures(flagged, y, graceful, poor, _offending(y, poor))
     return {
         "trained_on": sets,
