@@ -21,8 +21,9 @@ LONG_DRAFT_WORDS = 220
 LONG_SENTENCE_WORDS = 38
 HIGH_GRADE = 14.0
 
-# Words joined by hyphens ("24-DND-EA-ATL-501") make one reference, not a run of shouted words.
-_CAPS_RUN = re.compile(r"\b[A-Z][A-Z']+(?:[\s,.!?]+[A-Z][A-Z']+){2,}\b")
+# A word in capitals, hyphenated ones ("SO-CALLED", the reference "DND-EA-ATL") counting as one.
+_CAPS_WORD = r"[A-Z][A-Z']+(?:-[A-Z][A-Z']+)*"
+_CAPS_RUN = re.compile(rf"(?<![\w-]){_CAPS_WORD}(?:(?:[\s,.!?]+|\s+-+\s+){_CAPS_WORD}){{2,}}\b")
 _SHOUTED_WORD = re.compile(r"\b[A-Z]{4,}\b")
 _EXCLAMATION_RUN = re.compile(r"[!?]*!{2,}[!?1]*|!\?{1,}[!?]*|\?{2,}!+")
 _APOLOGY = compile_patterns([
@@ -40,8 +41,8 @@ _MAYBE_SHOUTING = re.compile(r"[A-Z]{2}|!!|!\?|\?\?")
 
 
 def shouting(sentence: str) -> list[tuple[int, int]]:
-    """Runs of three or more capitalised words, long capitalised words, and runs of exclamation marks
-    ("!!!", "!?", "!!1")."""
+    """Runs of three or more capitalised words (a hyphenated word or reference counts as one), long
+    capitalised words, and runs of exclamation marks ("!!!", "!?", "!!1"; "!!" alone is not one)."""
     if not _MAYBE_SHOUTING.search(sentence):
         return []
     spans: list[tuple[int, int]] = []
@@ -131,6 +132,10 @@ _ABOUT_THEM = re.compile(
 )
 _ABOUT_ME = re.compile(r"\b(?:I|me|my|myself)\b|\bI'", re.IGNORECASE)
 _QUESTION = re.compile(r"[^.!?\n]*\?")
+# A question that only asks to stay connected ("Mind if I add you on LinkedIn?"), not one about the decision.
+_ASKS_TO_CONNECT = re.compile(
+    r"^(?!\s*(?:why|who|what|how come)\b).*\b(?:linked ?in|(?:stay|keep|remain) (?:in touch|connected|in contact)"
+    r"|connect(?:ed)? (?:with you|on))\b", re.IGNORECASE)
 
 
 def hostile_about_them(draft: Draft) -> Iterable[Span]:
@@ -156,7 +161,7 @@ def interrogation(draft: Draft) -> Iterable[Span]:
     if draft.text.count("?") < 3:
         return
     questions = [m for m in _QUESTION.finditer(draft.text)
-                 if m.group().strip() and not shows(matching_copy(m.group()), "keeps_contact")]
+                 if m.group().strip() and not _ASKS_TO_CONNECT.search(matching_copy(m.group()))]
     if len(questions) >= 3:
         for match in questions[2:]:
             text = match.group()
