@@ -48,6 +48,9 @@ THRESHOLD_STEP = 0.02
 LOOKAHEAD = 10
 THRESHOLD_STEPS = np.round(np.arange(0.95, 0.08, -THRESHOLD_STEP), 4)
 VETO_STEPS = np.round(np.arange(0.01, 0.31, 0.01), 4)
+# The rewrite's doubt may go lower than any warning: a reader whose misses sit just under its
+# thresholds still reads them above a few hundredths, so the steps are finer at the low end.
+DOUBT_STEPS = np.round(np.concatenate([np.arange(0.01, 0.09, 0.01), THRESHOLD_STEPS[::-1]]), 4)
 
 
 @dataclass
@@ -389,10 +392,8 @@ def pick_broken_draft_doubt(y: np.ndarray, probabilities: np.ndarray, poor: list
     probability: the highest level that keeps no more than the allowed share of poor replies'
     offending sentences (of sets the model never saw)."""
     highest = probabilities[_offending(y, poor)].max(1)
-    for level in sorted(THRESHOLD_STEPS):
-        if (highest < level).mean() > REWRITE_KEEPS_OFFENDING_BUDGET:
-            return round(float(max(level - THRESHOLD_STEP, THRESHOLD_STEPS.min())), 4)
-    return round(float(THRESHOLD_STEPS.max()), 4)
+    allowed = [level for level in DOUBT_STEPS if (highest < level).mean() <= REWRITE_KEEPS_OFFENDING_BUDGET]
+    return round(float(max(allowed, default=DOUBT_STEPS[0])), 4)
 
 
 def pick_pattern_veto(examples: list[Example], y: np.ndarray, probabilities: np.ndarray) -> float:
