@@ -9,7 +9,7 @@ import html
 import re
 import tomllib
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -37,6 +37,7 @@ _HIDDEN_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.
 _LINE_BREAK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6])\s*/?\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<\s*/?\s*[a-z][^>]*>", re.IGNORECASE)
 _DOUBLED_FULL_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+_WORD = re.compile(r"[a-z0-9']+")
 # The parts of a graceful reply the rewrite fills in, and the signal tag that shows each one.
 _SLOT_TAGS = {
     "thanks": "thanks", "acceptance": "acceptance", "growth": "growth", "door_open": "door_open",
@@ -134,8 +135,14 @@ def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext
         slot = next((slot for slot, tag in _SLOT_TAGS.items() if shows(sentence, tag)), "content")
         by_slot[slot].append(sentence)
 
+    # An added line never restates what the letter already says ("letting me know" twice).
+    said = list(body)
+
     def slot_or_phrase(slot: str) -> list[str]:
-        return by_slot[slot] or [phrase(slot)]
+        if by_slot[slot]:
+            return by_slot[slot]
+        said.append(phrase(slot, said))
+        return [said[-1]]
 
     # What the candidate learned or enjoyed is theirs to say: kept when written, never added.
     opening = slot_or_phrase("thanks") + slot_or_phrase("acceptance") + by_slot["growth"]
@@ -145,7 +152,7 @@ def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext
     closing += slot_or_phrase("networking")
     mentioned = " ".join(opening + closing)
     if len(closing) < 2 or (names.company and names.company not in mentioned):
-        closing.append(phrase("wish"))
+        closing.append(phrase("wish", said))
 
     kept = _within_budget(opening, by_slot["content"], closing)
     return _letter(parts, names, phrase, opening + kept, closing)
@@ -155,10 +162,11 @@ def _light_touch(draft: Draft, parts: _Parts, names: Names, context: CoachContex
     """A draft that breaks nothing keeps its words; only missing essentials are added, long ones trimmed."""
     phrase = _phrase_picker(names, seed)
     text = draft.matching
-    opening = [] if shows(text, _SLOT_TAGS["thanks"]) else [phrase("thanks")]
-    closing = [] if shows(text, _SLOT_TAGS["door_open"]) else [phrase("door_open")]
+    said = list(parts.body)
+    opening = [] if shows(text, _SLOT_TAGS["thanks"]) else [phrase("thanks", said)]
+    closing = [] if shows(text, _SLOT_TAGS["door_open"]) else [phrase("door_open", said)]
     if context.ask_for_feedback and not shows(text, _SLOT_TAGS["feedback"]):
-        closing.append(phrase("feedback"))
+        closing.append(phrase("feedback", said))
     budget = MAX_REWRITE_WORDS - 8 - sum(word_count(s) for s in opening + closing)
     body = _trimmed(list(parts.body), budget)
     if not opening and not closing and len(body) == len(parts.body) and parts.sign_off and parts.sign_off_on_own_line:
@@ -184,28 +192,44 @@ def _trimmed(body: list[str], budget: int) -> list[str]:
     return [s for i, s in enumerate(body) if i not in dropped]
 
 
-def _phrase_picker(names: Names, seed: int) -> Callable[[str], str]:
-    """Picks one variant of each added part, by the draft's own text, filled with the given names."""
+def _phrase_picker(names: Names, seed: int) -> Callable[..., str]:
+    """Picks one variant of each added part, by the draft's own text, filled with the given names:
+    the first, from a place the draft chooses, that repeats no three words of what is already said."""
     fill = _fill_values(names)
 
-    def phrase(kind: str) -> str:
-        variants = _PHRASES[kind]
-        return variants[(seed + zlib.crc32(kind.encode())) % len(variants)].format(**fill)
+    def phrase(kind: str, said: Sequence[str] = ()) -> str:
+        variants = [v.format(**fill) for v in _PHRASES[kind]]
+        first = (seed + zlib.crc32(kind.encode())) % len(variants)
+        ordered = variants[first:] + variants[:first]
+        given = [names.company, names.role, names.recipient]
+        taken = set().union(*(word_triples(s, given) for s in said))
+        return next((v for v in ordered if not word_triples(v, given) & taken), ordered[0])
 
     return phrase
 
 
-def _letter(parts: _Parts, names: Names, phrase: Callable[[str], str], body: list[str], closing: list[str]) -> str:
+def word_triples(sentence: str, names: Sequence[str | None] = ()) -> set[tuple[str, ...]]:
+    """Every run of three words in the sentence, names left out (a company named twice is no repeat)."""
+    for name in filter(None, names):
+        sentence = sentence.replace(name, "|")
+    triples: set[tuple[str, ...]] = set()
+    for part in sentence.lower().replace("\u2019", "'").split("|"):
+        words = _WORD.findall(part)
+        triples.update(zip(words, words[1:], words[2:], strict=False))
+    return triples
+
+
+def _letter(parts: _Parts, names: Names, phrase: Callable[..., str], body: list[str], closing: list[str]) -> str:
     """Greeting, body, closing lines and signature, as paragraphs."""
     greeting = _greeting(parts.greeting, names, phrase)
-    sign_off = parts.sign_off or phrase("sign_off")
+    sign_off = parts.sign_off or phrase("sign_off", body + closing)
     signature = f"{sign_off}\n{names.sender}" if names.sender and names.sender not in sign_off else sign_off
     paragraphs = [greeting, " ".join(body), " ".join(closing), signature]
     # A name ending in a full stop ("Baltic Print Co.") at the end of a sentence needs no second one.
     return _DOUBLED_FULL_STOP.sub(".", "\n\n".join(p for p in paragraphs if p))
 
 
-def _greeting(draft_greeting: letter.Greeting | None, names: Names, phrase: Callable[[str], str]) -> str:
+def _greeting(draft_greeting: letter.Greeting | None, names: Names, phrase: Callable[..., str]) -> str:
     if names.recipient and (draft_greeting is None or names.recipient not in draft_greeting.text):
         # The candidate's own salutation ("Hi", "Dear"), with the name exactly as given.
         if draft_greeting and draft_greeting.salutation.lower() != "greetings":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api.engines.rewrite import local_rewrite
+from api.engines.rewrite import local_rewrite, word_triples
 from api.judge import Draft, run_rules, score_draft
 from api.judge.text.invented import invented_names, invented_numbers
 from api.judge.text.sentences import word_count
@@ -162,3 +162,16 @@ def test_invented_name_detector_catches_a_made_up_name():
     # Guards the guard: the corpus checks above rely on this helper noticing a stranger.
     context = CoachContext(recipient_name="Sam")
     assert invented_words("Dear Sarah,\n\nThank you.\n\nBest regards,\nSam", "Hi Sam, thanks.", context) == ["Sarah"]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row["id"] for row in ROWS])
+def test_an_added_line_never_restates_another_line(row):
+    """"Thanks for letting me know. I understand the decision, and I appreciate you letting me know."
+    reads like a form letter: a line the rewrite adds repeats no three words of any other line."""
+    context = context_of(row)
+    rewrite = local_rewrite(row["draft"], context)
+    names = [context.company, context.role, context.recipient_name, context.sender_name]
+    lines = [s.text for s in Draft(rewrite, context).sentences]
+    for line in [line for line in lines if line not in row["draft"]]:
+        others = set().union(*(word_triples(other, names) for other in lines if other != line))
+        assert not word_triples(line, names) & others, (line, rewrite)
