@@ -63,6 +63,26 @@ def test_reflecting_on_what_was_learned_is_not_rumination():
     assert findings_of(RULES["resilience.rumination"], Draft(draft)) == []
 
 
+@pytest.mark.parametrize("feeling", [
+    "Hi Kev, can't sleep, so you're getting this now rather than at a sensible hour.",
+    "I was heartbroken to read it, because I wanted this role very much.",
+    "I cried a bit in the car park, then I rang my mum and I'm fine now.",
+    "Slightly crushed, mostly grateful, entirely moving on.",
+])
+def test_saying_how_it_felt_is_not_rumination(feeling):
+    assert findings_of(RULES["resilience.rumination"], Draft(feeling)) == []
+
+
+@pytest.mark.parametrize("dwelling", [
+    "I can't sleep thinking about the interview.",
+    "Since your email I cannot sleep, I keep wondering which answer was wrong.",
+    "I've gone over my answers so many times I can't sleep.",
+    "I haven't slept since Tuesday.",
+])
+def test_losing_sleep_over_the_rejection_is_rumination(dwelling):
+    assert findings_of(RULES["resilience.rumination"], Draft(dwelling))
+
+
 def test_own_sadness_is_not_hostility_about_them():
     draft = "I felt awful and sad after the final round at your company."
     assert findings_of(RULES["reputation.hostile_sentence"], Draft(draft)) == []
