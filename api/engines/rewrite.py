@@ -161,7 +161,8 @@ def _compose(parts: _Parts, body: list[str], names: Names, context: CoachContext
 def _light_touch(draft: Draft, parts: _Parts, names: Names, context: CoachContext, seed: int) -> str:
     """A draft that breaks nothing keeps its words; only missing essentials are added, long ones trimmed."""
     phrase = _phrase_picker(names, seed)
-    text = draft.matching
+    # What the kept sentences say, not the draft: a thanks in a sentence left out is no thanks.
+    text = " ".join(parts.body)
     said = list(parts.body)
     opening = [] if shows(text, _SLOT_TAGS["thanks"]) else [phrase("thanks", said)]
     closing = [] if shows(text, _SLOT_TAGS["door_open"]) else [phrase("door_open", said)]

@@ -1,10 +1,12 @@
 """The analysed draft every detector reads: its matching copy, sentences, probes and readings."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
+from api.judge.text.letter import is_sign_off
 from api.judge.text.sentences import Span, matching_copy, sentence_word_count, split_sentences
 from api.schemas import CoachContext
 
@@ -23,6 +25,7 @@ class SentenceProbe(NamedTuple):
 _LINE_EDGE = "\n"
 _MID_LINE_LEAD = "x "
 _MID_LINE_TRAIL = " x"
+_INITIALS = re.compile(r"[-\u2013\u2014]?\s*[A-Z](?:\.?[A-Z]){0,2}\.?")
 
 
 @dataclass
@@ -52,8 +55,15 @@ class Draft:
 
     @cached_property
     def probes(self) -> list[SentenceProbe]:
-        """Each sentence of the matching copy, framed so line anchors behave as in the whole draft."""
-        return [_probe(self.matching, sentence) for sentence in self.sentences]
+        """Each sentence of the matching copy, framed so line anchors behave as in the whole draft.
+        Initials signed under a sign-off are a name, not a sentence ("Best regards,\nK" is no curt "K")."""
+        sentences = self.sentences
+        signed = {
+            current.start for previous, current in zip(sentences, sentences[1:], strict=False)
+            if _INITIALS.fullmatch(current.text) and "\n" in self.text[previous.end:current.start]
+            and is_sign_off(previous.text)
+        }
+        return [_probe(self.matching, sentence) for sentence in sentences if sentence.start not in signed]
 
     def span(self, start: int, end: int) -> Span:
         return Span(start, end, self.text[start:end])
