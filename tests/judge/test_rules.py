@@ -83,6 +83,13 @@ def test_losing_sleep_over_the_rejection_is_rumination(dwelling):
     assert findings_of(RULES["resilience.rumination"], Draft(dwelling))
 
 
+def test_initials_under_a_sign_off_are_a_name_not_a_curt_reply():
+    signed = "Thank you for letting me know, and for your time.\n\nBest regards,\nK"
+    assert [f for f in run_rules(Draft(signed)) if f.principle == "networking" and f.breaks_principle] == []
+    curt = "Thank you for letting me know.\n\nK"
+    assert any(f.rule == "networking.coldness" for f in run_rules(Draft(curt)))
+
+
 def test_own_sadness_is_not_hostility_about_them():
     draft = "I felt awful and sad after the final round at your company."
     assert findings_of(RULES["reputation.hostile_sentence"], Draft(draft)) == []

@@ -169,6 +169,21 @@ def test_a_draft_that_went_wrong_loses_the_sentences_the_model_half_doubts():
         assert doubtful in local_rewrite(polite)
 
 
+def test_a_rewrite_that_leaves_out_the_doubted_thanks_still_thanks():
+    """The thanks was in a sentence the model doubted, so the rewrite leaves the sentence out, and the
+    letter must not go without thanks because the draft once had them."""
+    model = sentence_model()
+    doubted = "cheers for letting me know, won't be bothering you lot again."
+    doubt = (min(model.info_at.values()) + min(model.warning_at.values())) / 2
+    draft = f"{doubted} good luck with the launch x"
+    with reading(lambda s: {"door_open": doubt} if s == doubted else {}):
+        assert not [f for f in run_rules(Draft(draft)) if f.breaks_principle]
+        rewrite = local_rewrite(draft)
+        assert "bothering" not in rewrite
+        assert "reputation.no_thanks" not in {f.rule for f in run_rules(Draft(rewrite))}
+        assert "thank" in rewrite.lower(), rewrite
+
+
 def test_the_models_unease_ranks_a_reply_below_one_it_trusts():
     text = "Thank you for letting me know. I'd be glad to be considered for future roles. Best wishes, Sam"
     with reading(lambda s: {}):
