@@ -18,7 +18,7 @@ from api.judge.detectors import model_doubts
 from api.judge.detectors.signals import shows
 from api.judge.text import letter
 from api.judge.text.letter import Names, find_names
-from api.judge.text.sentences import NAME_LINE, Span, word_count
+from api.judge.text.sentences import NAME_LINE, Span, word_count, words
 from api.judge.text.sentiment import sentiment
 from api.schemas import CoachContext
 
@@ -37,7 +37,6 @@ _HIDDEN_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.
 _LINE_BREAK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6])\s*/?\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<\s*/?\s*[a-z][^>]*>", re.IGNORECASE)
 _DOUBLED_FULL_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
-_WORD = re.compile(r"[a-z0-9']+")
 # The parts of a graceful reply the rewrite fills in, and the signal tag that shows each one.
 _SLOT_TAGS = {
     "thanks": "thanks", "acceptance": "acceptance", "growth": "growth", "door_open": "door_open",
@@ -197,12 +196,12 @@ def _phrase_picker(names: Names, seed: int) -> Callable[..., str]:
     """Picks one variant of each added part, by the draft's own text, filled with the given names:
     the first, from a place the draft chooses, that repeats no three words of what is already said."""
     fill = _fill_values(names)
+    given = [names.company, names.role, names.recipient]
 
     def phrase(kind: str, said: Sequence[str] = ()) -> str:
         variants = [v.format(**fill) for v in _PHRASES[kind]]
         first = (seed + zlib.crc32(kind.encode())) % len(variants)
         ordered = variants[first:] + variants[:first]
-        given = [names.company, names.role, names.recipient]
         taken = set().union(*(word_triples(s, given) for s in said))
         return next((v for v in ordered if not word_triples(v, given) & taken), ordered[0])
 
@@ -215,8 +214,8 @@ def word_triples(sentence: str, names: Sequence[str | None] = ()) -> set[tuple[s
         sentence = sentence.replace(name, "|")
     triples: set[tuple[str, ...]] = set()
     for part in sentence.lower().replace("\u2019", "'").split("|"):
-        words = _WORD.findall(part)
-        triples.update(zip(words, words[1:], words[2:], strict=False))
+        tokens = words(part)
+        triples.update(zip(tokens, tokens[1:], tokens[2:], strict=False))
     return triples
 
 
