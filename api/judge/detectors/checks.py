@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from api.judge.detectors.rules import Finding, Rule, compile_patterns
-from api.judge.detectors.signals import draft_shows, shows, signals_in_sentence, tags_of
+from api.judge.detectors.signals import draft_shows, has_signal, shows, signals_in_sentence, tags_of
 from api.judge.text.draft import Draft
 from api.judge.text.letter import is_greeting_line, is_sign_off
 from api.judge.text.memo import sentence_reading
@@ -132,10 +132,12 @@ _ABOUT_THEM = re.compile(
 )
 _ABOUT_ME = re.compile(r"\b(?:I|me|my|myself)\b|\bI'", re.IGNORECASE)
 _QUESTION = re.compile(r"[^.!?\n]*\?")
-# A question that only asks to stay connected ("Mind if I add you on LinkedIn?"), not one about the decision.
-_ASKS_TO_CONNECT = re.compile(
-    r"^(?!\s*(?:why|who|what|how come)\b).*\b(?:linked ?in|(?:stay|keep|remain) (?:in touch|connected|in contact)"
-    r"|connect(?:ed)? (?:with you|on))\b", re.IGNORECASE)
+_ASKS_ABOUT_THE_DECISION = re.compile(r"^\s*(?:why|who|what|how come)\b", re.IGNORECASE)
+
+
+def _asks_to_connect(question: str) -> bool:
+    """A question that only asks to stay connected ("Mind if I add you on LinkedIn?"), not one about the decision."""
+    return not _ASKS_ABOUT_THE_DECISION.match(question) and has_signal(question, "networking.stay_in_touch")
 
 
 def hostile_about_them(draft: Draft) -> Iterable[Span]:
@@ -161,7 +163,7 @@ def interrogation(draft: Draft) -> Iterable[Span]:
     if draft.text.count("?") < 3:
         return
     questions = [m for m in _QUESTION.finditer(draft.text)
-                 if m.group().strip() and not _ASKS_TO_CONNECT.search(matching_copy(m.group()))]
+                 if m.group().strip() and not _asks_to_connect(matching_copy(m.group()))]
     if len(questions) >= 3:
         for match in questions[2:]:
             text = match.group()
