@@ -10,7 +10,7 @@ DEV := $(VENV)/.installed-dev
 UV ?= uv
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install install-runtime serve test test-local-model lint bench eval openapi clients model judgement lock clean browser
+.PHONY: install install-runtime serve test screenshot test-local-model lint bench eval openapi clients model judgement lock clean browser
 
 install: $(DEV)
 
@@ -33,6 +33,10 @@ serve: $(RUNTIME)
 
 test: $(DEV) browser
 	$(BIN)/python -m pytest
+
+# Takes the README's picture of the playground (docs/playground.png) again; test runs leave it alone.
+screenshot: $(DEV) browser
+	REPLY_COACH_REFRESH_DOCS=1 $(BIN)/python -m pytest -p no:cacheprovider tests/browser/test_playground.py -k coach_me
 
 # The browser tests drive Debian's Chromium (never a browser download of its own); installed with apt when missing.
 browser:

@@ -1,10 +1,14 @@
 """The playground page at /, used as a candidate would: type, see the underline, fix it, coach, copy."""
 
 import json
+import os
 import time
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+# The README's picture of the playground is taken again only when asked (make screenshot), so a test
+# run leaves the checkout as it found it.
+REFRESH_DOCS = os.environ.get("REPLY_COACH_REFRESH_DOCS") == "1"
 # The longest a page may take to show what the server said after a pause in typing.
 UPDATE_TIMEOUT_MS = 5000
 HOSTILE = "Hi Dana,\n\nThanks for letting me know. You clowns wasted my time and I will leave a review on Glassdoor.\n\nSam"
@@ -60,7 +64,7 @@ def test_a_click_on_the_underline_offers_fixes_and_applying_one_raises_the_score
     assert "clowns" in page.locator("#draft").input_value()
 
 
-def test_coach_me_streams_a_rewrite_with_a_word_diff_that_can_be_copied(browser_context, service):
+def test_coach_me_streams_a_rewrite_with_a_word_diff_that_can_be_copied(browser_context, service, tmp_path):
     browser_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=service[0])
     page = open_page(browser_context, service)
     page.click("#draft")
@@ -78,7 +82,7 @@ def test_coach_me_streams_a_rewrite_with_a_word_diff_that_can_be_copied(browser_
     assert "Dana" in rewrite and "clowns" not in rewrite
     assert "ready" in page.locator("#rewrite-score").text_content()
     page.mouse.move(0, 0)
-    page.screenshot(path=str(DOCS / "playground.png"), full_page=True)
+    page.screenshot(path=str((DOCS if REFRESH_DOCS else tmp_path) / "playground.png"), full_page=True)
     page.bring_to_front()
     page.click("#copy")
     wait_until(lambda: "copied" in page.locator("#status").text_content(), timeout=5)
