@@ -9,6 +9,8 @@ from fakes.openai_server import FakeOpenAI, Reply
 from live_server import LiveServer, ServerProcess, local_settings
 from prometheus_client import REGISTRY
 
+from api.observability import SLOW_REQUEST_S
+
 SECRET = "Quokka-Zanzibar-7731"
 DRAFT = f"Hi Dana,\n\nThanks for letting me know. Honestly, your loss, {SECRET}.\n\nBest,\nSam"
 
@@ -87,6 +89,8 @@ def test_logs_are_json_lines_with_the_request_id_and_never_the_draft():
     assert refused.status_code == 413 and served.status_code == 200
     lines = [json.loads(line) for line in log.splitlines() if line.strip()]
     request_lines = [line for line in lines if line["message"] == "request"]
-    assert [(line["route"], line["status"]) for line in request_lines] == [("/v1/coach", 413)]
+    # The refusal is logged; a served request only when it was slow (a loaded machine can make it so).
+    assert [(line["route"], line["status"]) for line in request_lines if line["status"] != 200] == [("/v1/coach", 413)]
+    assert all(line["duration_ms"] > SLOW_REQUEST_S * 1000 for line in request_lines if line["status"] == 200)
     assert request_lines[0]["request_id"] == refused.headers["x-request-id"]
     assert SECRET not in log and "Honestly" not in log
