@@ -35,3 +35,21 @@ def test_the_shared_memo_stays_within_its_bytes():
     for number in range(300):
         score_draft(f"Thank you, Dana. I enjoyed meeting the team on day {number}. Best, Sam")
     assert MEMO.bytes <= MEMO.max_bytes
+
+
+def test_a_draft_sent_again_unchanged_is_answered_without_reading_it_again(monkeypatch):
+    from api.judge.scores import scorer
+    from api.schemas import CoachContext
+
+    reads: list[str] = []
+    run_rules = scorer.run_rules
+    monkeypatch.setattr(scorer, "run_rules", lambda draft, *args: reads.append(draft.text) or run_rules(draft, *args))
+    draft = " ".join(SENTENCES) + " Best, Sam"
+    MEMO.clear()
+    first = score_draft(draft)
+    assert score_draft(draft).scores == first.scores
+    assert reads == [draft]
+    # Another context is another reading (the names in it change what is found), and so is a new text.
+    score_draft(draft, CoachContext(recipient_name="Dana"))
+    score_draft(draft + " Thanks again.")
+    assert len(reads) == 3

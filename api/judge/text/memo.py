@@ -56,8 +56,10 @@ class Memo:
         self._touch((reading, key))
         return entry[0]
 
-    def put(self, reading: str, key: Hashable, value: object) -> None:
-        self._store((reading, key), value)
+    def put(self, reading: str, key: Hashable, value: object, size: int | None = None) -> None:
+        """Keeps a reading; size, when given, is what the value holds in bytes (for values that
+        estimated_bytes cannot see into)."""
+        self._store((reading, key), value, size)
 
     def _touch(self, entry_key: tuple[str, Hashable]) -> None:
         # A hit takes no lock: each dictionary operation is atomic, and an entry another thread
@@ -67,8 +69,8 @@ class Memo:
         except KeyError:
             pass
 
-    def _store(self, entry_key: tuple[str, Hashable], value: object) -> None:
-        size = estimated_bytes(entry_key) + estimated_bytes(value)
+    def _store(self, entry_key: tuple[str, Hashable], value: object, value_size: int | None = None) -> None:
+        size = estimated_bytes(entry_key) + (estimated_bytes(value) if value_size is None else value_size)
         with self._lock:
             previous = self._entries.pop(entry_key, None)
             if previous is not None:
