@@ -35,21 +35,18 @@ def score_draft(
 ) -> ScoredDraft:
     """Scores and findings of a draft; extra_findings (the model's located critiques) count like any rule's.
     The result is shared by every caller that scores the same draft: treat it as read-only."""
-    if disabled_rules or extra_findings:
-        return _score(text, context or CoachContext(), disabled_rules, extra_findings)
     context = context or CoachContext()
+    if disabled_rules or extra_findings:
+        return _score(text, context, disabled_rules, extra_findings)
     # The rules in force are part of the key, so a judge measured with some detectors taken out
     # (evals.judgement --detectors) never answers from what the whole judge read.
     key = (text, tuple(context), tuple(map(id, RULES.values())))
-    kept = MEMO.peek(_SCORED, key)
-    if kept is None:
-        kept = _score(text, context, disabled_rules, extra_findings)
-        MEMO.put(_SCORED, key, kept, _SCORED_BYTES + _FINDING_BYTES * len(kept.findings))
-    return kept
+    return MEMO.get(_SCORED, key, lambda: _score(text, context),
+                    size_of=lambda kept: _SCORED_BYTES + _FINDING_BYTES * len(kept.findings))
 
 
-def _score(text: str, context: CoachContext, disabled_rules: frozenset[str],
-           extra_findings: Sequence[Finding]) -> ScoredDraft:
+def _score(text: str, context: CoachContext, disabled_rules: frozenset[str] = frozenset(),
+           extra_findings: Sequence[Finding] = ()) -> ScoredDraft:
     draft = Draft(text, context)
     findings = run_rules(draft, disabled_rules, extra_findings)
     signals = [SIGNALS[signal_id] for signal_id in sorted(draft_signals(draft))]

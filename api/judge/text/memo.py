@@ -37,7 +37,10 @@ class Memo:
         self._entries: OrderedDict[tuple[str, Hashable], tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, reading: str, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, reading: str, key: Hashable, compute: Callable[[], T],
+            size_of: Callable[[T], int] | None = None) -> T:
+        """The reading, computed and kept if it is not kept yet; size_of, when given, says what a
+        value holds in bytes (for values that estimated_bytes cannot see into)."""
         entry_key = (reading, key)
         entry = self._entries.get(entry_key)
         if entry is not None:
@@ -45,7 +48,7 @@ class Memo:
             return entry[0]
         # Computed outside the lock: a reading may ask for others.
         value = compute()
-        self._store(entry_key, value)
+        self._store(entry_key, value, None if size_of is None else size_of(value))
         return value
 
     def peek(self, reading: str, key: Hashable) -> Any | None:
@@ -56,10 +59,8 @@ class Memo:
         self._touch((reading, key))
         return entry[0]
 
-    def put(self, reading: str, key: Hashable, value: object, size: int | None = None) -> None:
-        """Keeps a reading; size, when given, is what the value holds in bytes (for values that
-        estimated_bytes cannot see into)."""
-        self._store((reading, key), value, size)
+    def put(self, reading: str, key: Hashable, value: object) -> None:
+        self._store((reading, key), value)
 
     def _touch(self, entry_key: tuple[str, Hashable]) -> None:
         # A hit takes no lock: each dictionary operation is atomic, and an entry another thread
