@@ -43,6 +43,9 @@ REWRITE_KEEPS_OFFENDING_BUDGET = 0.01
 # The model may turn a pattern's warning into a suggestion only where that loses at most this share of
 # the patterns' warnings on offending sentences.
 PATTERN_VETO_LOSS_BUDGET = 0.01
+# What a threshold buys is SPEC's two measures on poor replies: this much of the flags found, the
+# rest of the offending sentences underlined.
+FOUND_WEIGHT = 0.5
 THRESHOLD_STEP = 0.02
 # How many steps at once a threshold may come down in one round of the search (past a plateau).
 LOOKAHEAD = 10
@@ -359,14 +362,14 @@ def pick_thresholds(y: np.ndarray, probabilities: np.ndarray, graceful: list[np.
     """A warning threshold per principle. Starting high, each round lowers the one principle's
     threshold, by as many steps (up to LOOKAHEAD) as buy the most for each graceful reply warned,
     where what is bought is SPEC's two measures on poor replies: flags found and offending sentences
-    underlined, equally weighted. It stops when any further step would warn more graceful replies (of
+    underlined, weighed by FOUND_WEIGHT. It stops when any further step would warn more graceful replies (of
     sets the model never saw) than the budget allows."""
     offending = _offending(y, poor)
     thresholds = np.full(len(LABELS), THRESHOLD_STEPS[0])
 
     def measure(trial: np.ndarray) -> tuple[float, float]:
         warned, found, underlined = _reply_measures(probabilities >= trial, y, graceful, poor, offending)
-        return warned, (found + underlined) / 2
+        return warned, FOUND_WEIGHT * found + (1 - FOUND_WEIGHT) * underlined
 
     warned, gained = measure(thresholds)
     while True:
