@@ -100,6 +100,32 @@ def _vetoed(draft: Draft, findings: list[Finding]) -> list[Finding]:
     return out
 
 
+def _alone_unsure(draft: Draft, findings: list[Finding]) -> list[Finding]:
+    """A model warning that nothing else in the draft backs, on a sentence read less than
+    `alone_warning_margin` times past its warning threshold, becomes a suggestion: one lukewarm
+    reading is how the model misreads a graceful reply ("Well, shoot."), while a reply that goes wrong
+    mostly shows it more than once or plainly. Backing is any other warning in the draft: a rule's, or
+    the model's on another sentence. The rewrite still leaves the sentence out."""
+    model = sentence_model()
+    margin = model.alone_warning_margin
+    if margin <= 1:
+        return findings
+    readings = sentence_readings(draft)
+    ratios = [max((p / model.warning_at[label] for label, p in reading.items()), default=0.0) for reading in readings]
+    model_sentences = {i for f in findings if f.rule in MODEL_RULES and f.breaks_principle
+                       for i in sentences_under(draft, f)}
+    backed_by_rule = any(f.breaks_principle and f.rule not in MODEL_RULES for f in findings)
+    out = []
+    for finding in findings:
+        if finding.rule in MODEL_RULES and finding.breaks_principle and not backed_by_rule:
+            under = sentences_under(draft, finding)
+            alone = not (model_sentences - set(under))
+            if alone and under and max(ratios[i] for i in under) < margin:
+                finding = finding._replace(severity="info", tags=finding.tags | {"rewrite_drops"})
+        out.append(finding)
+    return out
+
+
 def sentences_under(draft: Draft, finding: Finding) -> list[int]:
     """Indices of the draft's sentences that a finding's span overlaps, found by bisection: a long
     draft has many sentences and many findings."""
@@ -178,6 +204,7 @@ def run_rules(draft: Draft, disabled: frozenset[str] = frozenset(), extra: Itera
     findings = _base_findings(draft, active)
     if not MODEL_RULES <= disabled:
         findings = _vetoed(draft, findings)
+        findings = _alone_unsure(draft, findings)
     findings += list(extra)
     for rule in active:
         if rule.kind == "derived":

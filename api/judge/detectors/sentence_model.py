@@ -40,6 +40,9 @@ class SentenceModel:
         self.broken_draft_doubt_at: float = meta["broken_draft_doubt_at"]
         # A pattern's warning on a sentence read below this for every principle is only a suggestion.
         self.pattern_veto_below: float = meta["pattern_veto_below"]
+        # A model warning with nothing else in the draft behind it stands only this many times past
+        # its threshold (1 = always stands); see detectors._alone_unsure.
+        self.alone_warning_margin: float = meta.get("alone_warning_margin", 1.0)
         self._head = {k.removeprefix("head."): v for k, v in tuned_weights.items() if k.startswith("head.")}
         self._encoder = Encoder(weights)
         self._tokenizer = load_tokenizer()
