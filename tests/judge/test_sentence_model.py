@@ -158,6 +158,35 @@ def test_warnings_start_at_each_principles_own_threshold():
     assert low in broken and high not in broken
 
 
+LUKEWARM = "Hi Dana,\n\nWell, shoot. Thanks for letting me know, and all the best to the team.\n\nSam"
+
+
+def test_a_lonely_lukewarm_model_warning_is_only_a_suggestion_when_the_model_asks_for_sureness(monkeypatch):
+    model = sentence_model()
+    lukewarm = {"networking": model.warning_at["networking"] * 1.2}
+    with reading(lambda s: lukewarm if "shoot" in s else {}):
+        assert score_draft(LUKEWARM).scores.principles["networking"].status == "broken"  # margin 1: off
+        monkeypatch.setattr(model, "alone_warning_margin", 1.6)
+        MEMO.clear()
+        scored = score_draft(LUKEWARM)
+        cold = [f for f in scored.findings if f.rule in MODEL_RULES]
+        assert cold and all(f.severity == "info" for f in cold)
+        assert scored.scores.principles["networking"].status != "broken"
+        assert "shoot" not in local_rewrite(LUKEWARM)  # when in doubt, the rewrite still leaves it out
+
+
+def test_a_model_warning_stands_when_sure_or_backed(monkeypatch):
+    model = sentence_model()
+    monkeypatch.setattr(model, "alone_warning_margin", 1.6)
+    sure = {"networking": min(0.99, model.warning_at["networking"] * 2)}
+    lukewarm = {"networking": model.warning_at["networking"] * 1.2}
+    backed = LUKEWARM.replace("all the best to the team", "this process was a joke")
+    with reading(lambda s: sure if "shoot" in s else {}):
+        assert score_draft(LUKEWARM).scores.principles["networking"].status == "broken"
+    with reading(lambda s: lukewarm if "shoot" in s else {"reputation": 0.99} if "joke" in s else {}):
+        assert score_draft(backed).scores.principles["networking"].status == "broken"
+
+
 def test_a_draft_that_went_wrong_loses_the_sentences_the_model_half_doubts():
     model = sentence_model()
     doubtful = "I guess the other candidate had connections."
