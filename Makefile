@@ -96,7 +96,7 @@ SEALED ?= heldout_n heldout_o heldout_p heldout_q heldout_r heldout_s heldout_t 
 	heldout_zd heldout_ze heldout_zf heldout_zg heldout_zh heldout_zi heldout_zj heldout_zk \
 	heldout_zl heldout_zm heldout_zn heldout_zo \
 	heldout_zp heldout_zq heldout_zr heldout_zs heldout_zt heldout_zu heldout_zv heldout_zw \
-	heldout_zx heldout_zy heldout_zz heldout_zza
+	heldout_zx heldout_zy heldout_zz heldout_zza heldout_zzb heldout_zzc heldout_zzd heldout_zze
 judgement: $(RUNTIME)
 	$(BIN)/python -m evals.judgement $(filter-out $(SEALED:%=corpus/replies/%.jsonl),$(wildcard corpus/replies/heldout_*.jsonl))
 
