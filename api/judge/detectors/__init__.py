@@ -101,17 +101,20 @@ def _vetoed(draft: Draft, findings: list[Finding]) -> list[Finding]:
 
 
 def _alone_unsure(draft: Draft, findings: list[Finding]) -> list[Finding]:
-    """A model warning that nothing else in the draft backs, on a sentence read less than
-    `alone_warning_margin` times past its warning threshold, becomes a suggestion: one lukewarm
-    reading is how the model misreads a graceful reply ("Well, shoot."), while a reply that goes wrong
-    mostly shows it more than once or plainly. Backing is any other warning in the draft: a rule's, or
-    the model's on another sentence. The rewrite still leaves the sentence out."""
+    """A model warning that nothing else in the draft backs, on a sentence the model is not sure of,
+    becomes a suggestion: one lukewarm reading is how the model misreads a graceful reply ("Well,
+    shoot."), while a reply that goes wrong mostly shows it more than once or plainly. Sure is
+    `alone_warning_margin` times past a principle's warning threshold, or `alone_warning_cap` (a
+    probability) where that is lower: 0.85 is sure whatever the threshold. Backing is any other
+    warning in the draft: a rule's, or the model's on another sentence. The rewrite still leaves the
+    sentence out."""
     model = sentence_model()
     margin = model.alone_warning_margin
     if margin <= 1:
         return findings
+    sure_at = {label: max(t, min(t * margin, model.alone_warning_cap)) for label, t in model.warning_at.items()}
     readings = sentence_readings(draft)
-    ratios = [max((p / model.warning_at[label] for label, p in reading.items()), default=0.0) for reading in readings]
+    sure = [any(p >= sure_at[label] for label, p in reading.items()) for reading in readings]
     model_sentences = {i for f in findings if f.rule in MODEL_RULES and f.breaks_principle
                        for i in sentences_under(draft, f)}
     backed_by_rule = any(f.breaks_principle and f.rule not in MODEL_RULES for f in findings)
@@ -120,7 +123,7 @@ def _alone_unsure(draft: Draft, findings: list[Finding]) -> list[Finding]:
         if finding.rule in MODEL_RULES and finding.breaks_principle and not backed_by_rule:
             under = sentences_under(draft, finding)
             alone = not (model_sentences - set(under))
-            if alone and under and max(ratios[i] for i in under) < margin:
+            if alone and under and not any(sure[i] for i in under):
                 finding = finding._replace(severity="info", tags=finding.tags | {"rewrite_drops"})
         out.append(finding)
     return out

@@ -43,6 +43,8 @@ class SentenceModel:
         # A model warning with nothing else in the draft behind it stands only this many times past
         # its threshold (1 = always stands); see detectors._alone_unsure.
         self.alone_warning_margin: float = meta.get("alone_warning_margin", 1.0)
+        # ... or at this probability, where that is lower.
+        self.alone_warning_cap: float = meta.get("alone_warning_cap", 1.0)
         self._head = {k.removeprefix("head."): v for k, v in tuned_weights.items() if k.startswith("head.")}
         self._encoder = Encoder(weights)
         self._tokenizer = load_tokenizer()
