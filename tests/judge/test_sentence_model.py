@@ -204,7 +204,7 @@ def test_a_rewrite_that_leaves_out_the_doubted_thanks_still_thanks():
     letter must not go without thanks because the draft once had them."""
     model = sentence_model()
     doubted = "cheers for letting me know, won't be bothering you lot again."
-    doubt = (min(model.info_at.values()) + min(model.warning_at.values())) / 2
+    doubt = (model.info_at["door_open"] + model.warning_at["door_open"]) / 2
     draft = f"{doubted} good luck with the launch x"
     with reading(lambda s: {"door_open": doubt} if s == doubted else {}):
         assert not [f for f in run_rules(Draft(draft)) if f.breaks_principle]
