@@ -90,13 +90,14 @@ model: $(TRAIN_VENV)/.installed
 	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.sentence_model --save-out-of-set .cache/out_of_set.npz
 
 # The judgement measures on the held-out reply sets (docs/judgement.md says what they are); the ones
-# kept to confirm the next model are left out.
+# kept to weigh or confirm models since v9 are left out.
 SEALED ?= heldout_n heldout_o heldout_p heldout_q heldout_r heldout_s heldout_t heldout_u heldout_v heldout_w \
 	heldout_x heldout_y heldout_z heldout_za heldout_zb heldout_zc \
 	heldout_zd heldout_ze heldout_zf heldout_zg heldout_zh heldout_zi heldout_zj heldout_zk \
 	heldout_zl heldout_zm heldout_zn heldout_zo \
 	heldout_zp heldout_zq heldout_zr heldout_zs heldout_zt heldout_zu heldout_zv heldout_zw \
-	heldout_zx heldout_zy heldout_zz heldout_zza heldout_zzb heldout_zzc heldout_zzd heldout_zze
+	heldout_zx heldout_zy heldout_zz heldout_zza heldout_zzb heldout_zzc heldout_zzd heldout_zze \
+	heldout_zzf heldout_zzg heldout_zzh heldout_zzi heldout_zzj heldout_zzk heldout_zzl heldout_zzm
 judgement: $(RUNTIME)
 	$(BIN)/python -m evals.judgement $(filter-out $(SEALED:%=corpus/replies/%.jsonl),$(wildcard corpus/replies/heldout_*.jsonl))
 
