@@ -95,7 +95,7 @@ def _vetoed(draft: Draft, findings: list[Finding]) -> list[Finding]:
         if vetoable(finding):
             read = [readings[i] for i in sentences_under(draft, finding)]
             if read and all(r and max(r.values()) < veto for r in read):
-                finding = finding._replace(severity="info", tags=finding.tags | {"rewrite_drops"})
+                finding = _as_suggestion(finding)
         out.append(finding)
     return out
 
@@ -109,24 +109,24 @@ def _alone_unsure(draft: Draft, findings: list[Finding]) -> list[Finding]:
     warning in the draft: a rule's, or the model's on another sentence. The rewrite still leaves the
     sentence out."""
     model = sentence_model()
-    margin = model.alone_warning_margin
-    if margin <= 1:
+    if model.alone_warning_margin <= 1 or any(f.breaks_principle and f.rule not in MODEL_RULES for f in findings):
         return findings
-    sure_at = {label: max(t, min(t * margin, model.alone_warning_cap)) for label, t in model.warning_at.items()}
+    under = {i: sentences_under(draft, f) for i, f in enumerate(findings) if f.rule in MODEL_RULES and f.breaks_principle}
+    warned = {s for sentences in under.values() for s in sentences}
+    sure_at = {label: max(t, min(t * model.alone_warning_margin, model.alone_warning_cap))
+               for label, t in model.warning_at.items()}
     readings = sentence_readings(draft)
-    sure = [any(p >= sure_at[label] for label, p in reading.items()) for reading in readings]
-    model_sentences = {i for f in findings if f.rule in MODEL_RULES and f.breaks_principle
-                       for i in sentences_under(draft, f)}
-    backed_by_rule = any(f.breaks_principle and f.rule not in MODEL_RULES for f in findings)
-    out = []
-    for finding in findings:
-        if finding.rule in MODEL_RULES and finding.breaks_principle and not backed_by_rule:
-            under = sentences_under(draft, finding)
-            alone = not (model_sentences - set(under))
-            if alone and under and not any(sure[i] for i in under):
-                finding = finding._replace(severity="info", tags=finding.tags | {"rewrite_drops"})
-        out.append(finding)
+    out = list(findings)
+    for i, sentences in under.items():
+        alone = bool(sentences) and warned <= set(sentences)
+        if alone and not any(p >= sure_at[label] for s in sentences for label, p in readings[s].items()):
+            out[i] = _as_suggestion(findings[i])
     return out
+
+
+def _as_suggestion(finding: Finding) -> Finding:
+    """A warning the judge does not stand behind: a suggestion, whose sentence the rewrite still leaves out."""
+    return finding._replace(severity="info", tags=finding.tags | {"rewrite_drops"})
 
 
 def sentences_under(draft: Draft, finding: Finding) -> list[int]:
