@@ -22,6 +22,10 @@ from fakes.server import ThreadedServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("REPLY_COACH_CHROMIUM", "/usr/bin/chromium")
+# How long a page may take to show what the server said before a test gives up on it. Speed is
+# measured by the benchmarks (bench/), side by side with a baseline; this only stops a page that never
+# answers, so it is generous enough for a machine busy with other work.
+PATIENCE_MS = 20_000
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
@@ -76,6 +80,7 @@ def browser_context(playwright_driver):
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
             viewport={"width": 1200, "height": 900},
         )
+        context.set_default_timeout(PATIENCE_MS)
         yield context
         context.close()
 
@@ -90,6 +95,7 @@ def extension_context(playwright_driver):
             args=[*CHROMIUM_ARGS, f"--disable-extensions-except={extension}", f"--load-extension={extension}"],
             viewport={"width": 1200, "height": 900},
         )
+        context.set_default_timeout(PATIENCE_MS)
         yield context
         context.close()
 

@@ -37,7 +37,7 @@ def test_the_extension_underlines_a_typed_sentence_and_its_panel_shows_the_rewri
     page.locator("#reply-coach-panel .enable").click()
     assert app.paths["/v1/score"] == scored_before  # turning it on sends nothing either
     page.keyboard.type(HOSTILE)
-    mark = page.wait_for_selector(".reply-coach-mirror mark.critical", timeout=3000)
+    mark = page.wait_for_selector(".reply-coach-mirror mark.critical")
     assert "clowns" in mark.text_content()
     assert app.paths["/v1/score"] > scored_before
 
@@ -45,14 +45,14 @@ def test_the_extension_underlines_a_typed_sentence_and_its_panel_shows_the_rewri
     assert panel.is_visible()
     assert panel.locator("button.fix").count() >= 1
     panel.locator("button.rewrite-button").click()
-    page.wait_for_selector("#reply-coach-panel .rewrite-area:not([hidden])", timeout=5000)
+    page.wait_for_selector("#reply-coach-panel .rewrite-area:not([hidden])")
     rewrite = panel.locator(".rewrite").text_content()
     assert "Dana" in rewrite and "clowns" not in rewrite
     page.screenshot(path=str(DOCS / "extension.png"))
 
     # A fix from the panel edits the page's own textarea.
     panel.locator("button.fix").first.click()
-    page.wait_for_function("() => !document.getElementById('reply').value.includes('clowns')", timeout=2000, polling=100)
+    page.wait_for_function("() => !document.getElementById('reply').value.includes('clowns')", polling=100)
 
 
 def test_the_extension_underlines_in_a_rich_text_box(extension_context, service, reply_page_url):
@@ -62,5 +62,4 @@ def test_the_extension_underlines_in_a_rich_text_box(extension_context, service,
     page.click("#note")
     page.locator("#reply-coach-panel .enable").click()
     page.keyboard.type(HOSTILE)
-    page.wait_for_function("() => CSS.highlights.has('reply-coach-critical') && CSS.highlights.get('reply-coach-critical').size > 0",
-                           timeout=3000, polling=100)
+    page.wait_for_function("() => CSS.highlights.has('reply-coach-critical') && CSS.highlights.get('reply-coach-critical').size > 0", polling=100)
