@@ -99,7 +99,8 @@ SEALED ?= heldout_n heldout_o heldout_p heldout_q heldout_r heldout_s heldout_t 
 	heldout_zx heldout_zy heldout_zz heldout_zza heldout_zzb heldout_zzc heldout_zzd heldout_zze \
 	heldout_zzf heldout_zzg heldout_zzh heldout_zzi heldout_zzj heldout_zzk heldout_zzl heldout_zzm \
 	heldout_zzn heldout_zzo heldout_zzp heldout_zzq heldout_zzr heldout_zzs heldout_zzt heldout_zzu \
-	heldout_zzv heldout_zzw heldout_zzx heldout_zzy
+	heldout_zzv heldout_zzw heldout_zzx heldout_zzy \
+	heldout_zzz heldout_zzza heldout_zzzb heldout_zzzc
 judgement: $(RUNTIME)
 	$(BIN)/python -m evals.judgement $(filter-out $(SEALED:%=corpus/replies/%.jsonl),$(wildcard corpus/replies/heldout_*.jsonl))
 
