@@ -90,17 +90,8 @@ model: $(TRAIN_VENV)/.installed
 	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.sentence_model --save-out-of-set .cache/out_of_set.npz
 
 # The judgement measures on the held-out reply sets (docs/judgement.md says what they are); the ones
-# kept to weigh or confirm models since v9 are left out.
-SEALED ?= heldout_n heldout_o heldout_p heldout_q heldout_r heldout_s heldout_t heldout_u heldout_v heldout_w \
-	heldout_x heldout_y heldout_z heldout_za heldout_zb heldout_zc \
-	heldout_zd heldout_ze heldout_zf heldout_zg heldout_zh heldout_zi heldout_zj heldout_zk \
-	heldout_zl heldout_zm heldout_zn heldout_zo \
-	heldout_zp heldout_zq heldout_zr heldout_zs heldout_zt heldout_zu heldout_zv heldout_zw \
-	heldout_zx heldout_zy heldout_zz heldout_zza heldout_zzb heldout_zzc heldout_zzd heldout_zze \
-	heldout_zzf heldout_zzg heldout_zzh heldout_zzi heldout_zzj heldout_zzk heldout_zzl heldout_zzm \
-	heldout_zzn heldout_zzo heldout_zzp heldout_zzq heldout_zzr heldout_zzs heldout_zzt heldout_zzu \
-	heldout_zzv heldout_zzw heldout_zzx heldout_zzy \
-	heldout_zzz heldout_zzza heldout_zzzb heldout_zzzc
+# sealed to confirm a later model are left out.
+SEALED ?= heldout_zzz heldout_zzza heldout_zzzb heldout_zzzc
 judgement: $(RUNTIME)
 	$(BIN)/python -m evals.judgement $(filter-out $(SEALED:%=corpus/replies/%.jsonl),$(wildcard corpus/replies/heldout_*.jsonl))
 

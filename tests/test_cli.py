@@ -152,8 +152,19 @@ def test_a_rule_with_two_spans_in_one_sentence_is_reported_once():
     from api.report import print_coach_report
     from api.schemas import CoachOptions, CoachRequest
 
+    from api.judge.detectors import plug_sentence_model
+    from api.judge.text.memo import MEMO
+
     draft = "Hi Dana, THANK YOU SO MUCH for the chance!!! I understand your decision."
-    response = coach_locally(CoachRequest(draft=draft, options=CoachOptions(rewrite=False)))
+    # A sentence model reading the sentence as shouting too would join the two spans into one: the
+    # model reads every sentence as fine here, so the rule keeps its two.
+    plug_sentence_model(lambda sentences: [{} for _ in sentences])
+    MEMO.clear()
+    try:
+        response = coach_locally(CoachRequest(draft=draft, options=CoachOptions(rewrite=False)))
+    finally:
+        plug_sentence_model(None)
+        MEMO.clear()
     assert sum(c.rule == "reputation.shouting" for c in response.critiques) >= 2
     console = Console(record=True, width=200)
     print_coach_report(draft, response, console)

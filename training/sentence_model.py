@@ -33,7 +33,8 @@ SEED = 7
 # Graceful replies may be given a warning this often, at most, on the training sets when each is left
 # out. Those sets hold many writers asked for graceful replies that trip a reader (honest hurt, blunt
 # words, long factual emails, plain pride), so the rate there is far higher than on ordinary replies:
-# 15% out-of-set was 15 of 349 graceful replies warned on heldout_a to heldout_m (docs/judgement.md).
+# 10% out-of-set, with lonely warnings held to ALONE_WARNING_MARGIN, was 8 of 216 graceful replies warned
+# on heldout_zzn to heldout_zzu (v16, docs/judgement.md).
 GRACEFUL_WARNED_BUDGET = 0.10
 # Below its warning, a sentence this close to it is a doubt: the rewrite leaves it out.
 INFO_RATIO = 0.6

@@ -69,8 +69,9 @@ def test_a_demand_for_reasons_becomes_a_gentle_feedback_ask():
 def test_shouting_is_written_in_sentence_case():
     draft = "Hi Dana, THANK YOU SO MUCH for the chance!!! I understand your decision."
     shouting = [c for c in critiques_of(draft) if c.rule == "reputation.shouting"]
-    assert [(c.quote, c.replacements) for c in shouting] == [("THANK YOU SO MUCH", ["thank you so much"]),
-                                                             ("!!!", ["."])]
+    # The capitals and the "!!!" are fixed as two spans, or as their whole sentence where the sentence
+    # model reads it as shouting too: either way the fix writes the same sentence.
+    assert shouting and all("!!!" not in c.replacements[0] and "SO MUCH" not in c.replacements[0] for c in shouting)
     assert apply_first_replacements(draft, shouting) == "Hi Dana, thank you so much for the chance. I understand your decision."
 
 
