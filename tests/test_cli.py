@@ -149,11 +149,10 @@ def test_a_rule_with_two_spans_in_one_sentence_is_reported_once():
     from rich.console import Console
 
     from api.engines.local import coach_locally
-    from api.report import print_coach_report
-    from api.schemas import CoachOptions, CoachRequest
-
     from api.judge.detectors import plug_sentence_model
     from api.judge.text.memo import MEMO
+    from api.report import print_coach_report
+    from api.schemas import CoachOptions, CoachRequest
 
     draft = "Hi Dana, THANK YOU SO MUCH for the chance!!! I understand your decision."
     # A sentence model reading the sentence as shouting too would join the two spans into one: the
