@@ -91,7 +91,7 @@ model: $(TRAIN_VENV)/.installed
 
 # The judgement measures on the held-out reply sets (docs/judgement.md says what they are); the ones
 # sealed to confirm a later model are left out.
-SEALED ?= heldout_zzz heldout_zzza heldout_zzzb heldout_zzzc
+SEALED ?= heldout_zzz heldout_zzza heldout_zzzb heldout_zzzc heldout_zzzd heldout_zzze heldout_zzzf heldout_zzzg
 judgement: $(RUNTIME)
 	$(BIN)/python -m evals.judgement $(filter-out $(SEALED:%=corpus/replies/%.jsonl),$(wildcard corpus/replies/heldout_*.jsonl))
 
