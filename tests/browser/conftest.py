@@ -6,6 +6,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from functools import partial
@@ -70,6 +71,18 @@ def playwright_driver():
 
     with sync_playwright() as driver:
         yield driver
+
+
+@pytest.fixture
+def wait_until():
+    """Polls a condition from Python, as patiently as the browser contexts' own waits (a page's CSP may
+    forbid the string evaluation Playwright's wait_for_function relies on)."""
+    def wait(condition) -> None:
+        deadline = time.monotonic() + PATIENCE_MS / 1000
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.05)
+    return wait
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import json
 import os
-import time
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -10,15 +9,6 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 # run leaves the checkout as it found it.
 REFRESH_DOCS = os.environ.get("REPLY_COACH_REFRESH_DOCS") == "1"
 HOSTILE = "Hi Dana,\n\nThanks for letting me know. You clowns wasted my time and I will leave a review on Glassdoor.\n\nSam"
-
-
-def wait_until(condition, timeout: float = 20.0) -> None:
-    """Polls from Python (the page's CSP forbids the string evaluation wait_for_function relies on), as
-    patiently as the browser contexts' own waits (conftest.PATIENCE_MS)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def overall(page) -> int:
@@ -46,7 +36,7 @@ def test_the_page_underlines_a_hostile_sentence_after_a_pause_in_typing(browser_
     assert page.locator("#tone").text_content().startswith(("hostile", "cold"))
 
 
-def test_a_click_on_the_underline_offers_fixes_and_applying_one_raises_the_score(browser_context, service):
+def test_a_click_on_the_underline_offers_fixes_and_applying_one_raises_the_score(browser_context, service, wait_until):
     page = open_page(browser_context, service)
     page.click("#draft")
     page.keyboard.type(HOSTILE)
@@ -63,7 +53,7 @@ def test_a_click_on_the_underline_offers_fixes_and_applying_one_raises_the_score
     assert "clowns" in page.locator("#draft").input_value()
 
 
-def test_coach_me_streams_a_rewrite_with_a_word_diff_that_can_be_copied(browser_context, service, tmp_path):
+def test_coach_me_streams_a_rewrite_with_a_word_diff_that_can_be_copied(browser_context, service, tmp_path, wait_until):
     browser_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=service[0])
     page = open_page(browser_context, service)
     page.click("#draft")
@@ -88,7 +78,7 @@ def test_coach_me_streams_a_rewrite_with_a_word_diff_that_can_be_copied(browser_
     assert page.evaluate("navigator.clipboard.readText()") == rewrite
 
 
-def test_the_page_works_with_the_keyboard_alone(browser_context, service):
+def test_the_page_works_with_the_keyboard_alone(browser_context, service, wait_until):
     page = open_page(browser_context, service)
     page.keyboard.press("Tab")  # the first stop is the reply box
     assert page.evaluate("document.activeElement.id") == "draft"
@@ -119,7 +109,7 @@ def test_on_a_phone_nothing_scrolls_sideways(playwright_driver, service, browser
     assert page.locator("#draft").bounding_box()["width"] > 300
 
 
-def test_the_page_asks_for_a_key_on_401_and_sends_it(browser_context, service):
+def test_the_page_asks_for_a_key_on_401_and_sends_it(browser_context, service, wait_until):
     page = open_page(browser_context, service)
     sent = []
 
