@@ -146,24 +146,18 @@ def test_llm_engine_without_a_model_exits_1(runs):
 
 
 def test_a_rule_with_two_spans_in_one_sentence_is_reported_once():
+    from fakes.sentence_reader import reading
     from rich.console import Console
 
     from api.engines.local import coach_locally
-    from api.judge.detectors import plug_sentence_model
-    from api.judge.text.memo import MEMO
     from api.report import print_coach_report
     from api.schemas import CoachOptions, CoachRequest
 
     draft = "Hi Dana, THANK YOU SO MUCH for the chance!!! I understand your decision."
     # A sentence model reading the sentence as shouting too would join the two spans into one: the
     # model reads every sentence as fine here, so the rule keeps its two.
-    plug_sentence_model(lambda sentences: [{} for _ in sentences])
-    MEMO.clear()
-    try:
+    with reading(lambda sentence: {}):
         response = coach_locally(CoachRequest(draft=draft, options=CoachOptions(rewrite=False)))
-    finally:
-        plug_sentence_model(None)
-        MEMO.clear()
     assert sum(c.rule == "reputation.shouting" for c in response.critiques) >= 2
     console = Console(record=True, width=200)
     print_coach_report(draft, response, console)

@@ -2,12 +2,11 @@
 
 import json
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from fakes.sentence_reader import reading
 
 from api.engines.rewrite import local_rewrite
 from api.judge import Draft, run_rules, score_draft
@@ -113,18 +112,6 @@ def test_disabling_the_model_rules_silences_the_model():
     text = "I hope your next candidate enjoys being interviewed by someone who checks their phone the whole time."
     assert [f for f in run_rules(Draft(text)) if f.rule in MODEL_RULES]
     assert not [f for f in run_rules(Draft(text), frozenset(MODEL_RULES)) if f.rule in MODEL_RULES]
-
-
-@contextmanager
-def reading(probability_of: Callable[[str], dict[str, float]]) -> Iterator[None]:
-    """The judge with a reader that reads each sentence as `probability_of` says."""
-    plug_sentence_model(lambda sentences: [{p: 0.0 for p in PRINCIPLE_IDS} | probability_of(s) for s in sentences])
-    MEMO.clear()
-    try:
-        yield
-    finally:
-        plug_sentence_model(None)
-        MEMO.clear()
 
 
 STINGS = "Hi Dana,\n\nThis one stings, but I'm glad I applied. Thank you for your time.\n\nSam"
